@@ -1,0 +1,58 @@
+/** Runs a local `nats-server -js` as a child process. */
+import { natsServerBinary } from "./binaries.ts";
+import { isListening, waitUntil } from "./ports.ts";
+
+/** A running nats-server. */
+export interface NatsServer {
+  url: string;
+  port: number;
+  /** Stops the server gracefully and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Kills the server at once, as a crash would. */
+  kill(): Promise<void>;
+}
+
+/** Options of {@linkcode startNatsServer}. */
+export interface NatsServerOptions {
+  /** JetStream storage directory. */
+  dataDir: string;
+  /** Client port on 127.0.0.1. @default 4222 */
+  port?: number;
+  /** Where the server's log goes. @default `${dataDir}/nats.log` */
+  logFile?: string;
+}
+
+/** Starts nats-server with JetStream on loopback and waits until it accepts clients. */
+export async function startNatsServer(options: NatsServerOptions): Promise<NatsServer> {
+  const port = options.port ?? 4222;
+  if (await isListening(port)) {
+    throw new Error(`Port ${port} is already in use: set NATS_URL to use that server instead`);
+  }
+  await Deno.mkdir(options.dataDir, { recursive: true });
+  const logFile = options.logFile ?? `${options.dataDir}/nats.log`;
+  const child = new Deno.Command(natsServerBinary(), {
+    args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", options.dataDir, "-l", logFile],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  await waitUntil(`nats-server on port ${port}`, async () => {
+    if (exited) throw new Error(`nats-server exited at start-up; see ${logFile}`);
+    return await isListening(port);
+  });
+  const stopWith = async (signal: Deno.Signal) => {
+    if (!exited) child.kill(signal);
+    await status;
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    stop: () => stopWith("SIGTERM"),
+    kill: () => stopWith("SIGKILL"),
+  };
+}

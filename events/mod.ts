@@ -1,0 +1,12 @@
+/**
+ * The event contract of the signal service: zod schemas of the envelope and the five signal
+ * types, NATS subjects, the codec (encode, decode, sign, verify) and the `SIGNALS` stream.
+ * @module
+ */
+export * from "./schema.ts";
+export * from "./subjects.ts";
+export * from "./errors.ts";
+export * from "./signing.ts";
+export * from "./codec.ts";
+export * from "./ids.ts";
+export * from "./stream.ts";

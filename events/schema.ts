@@ -1,0 +1,122 @@
+/** Zod schemas of the signal event contract: one envelope, five signal types, one union. */
+import { z } from "zod";
+
+/** The states a machine can be in. */
+export const MACHINE_STATES = ["running", "idle", "stopped", "fault"] as const;
+/** A machine state. */
+export const MachineState = z.enum(MACHINE_STATES);
+export type MachineState = z.infer<typeof MachineState>;
+
+/** Error severities, mildest first. */
+export const SEVERITIES = ["info", "warning", "error", "critical"] as const;
+/** An error severity. */
+export const Severity = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof Severity>;
+
+/** The signal types, in the order the API lists them. */
+export const SIGNAL_TYPES = ["state_change", "error", "power", "sensor", "xray"] as const;
+/** A signal type. */
+export const SignalType = z.enum(SIGNAL_TYPES);
+export type SignalType = z.infer<typeof SignalType>;
+
+/** The only envelope version this build understands. */
+export const EVENT_VERSION = 1;
+
+/** Machine ids are safe as NATS subject tokens and URL path segments. */
+export const MachineId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+  message: "must match [A-Za-z0-9_-]{1,64}",
+});
+
+const finite = z.number().refine(Number.isFinite, { message: "must be a finite number" });
+
+/** Payload of a `state_change` event; `from` is null for a machine's first state. */
+export const StateChangeData = z.object({
+  from: MachineState.nullable(),
+  to: MachineState,
+}).strict();
+
+/** Payload of an `error` event. */
+export const ErrorData = z.object({
+  code: z.string().min(1).max(64),
+  severity: Severity,
+  message: z.string().max(1024),
+}).strict();
+
+/** Payload of a `power` event: evenly spaced samples starting at `occurredAt`. */
+export const PowerData = z.object({
+  sampleRateHz: z.number().positive().max(100_000),
+  watts: z.array(finite).min(1).max(100_000),
+}).strict();
+
+/** Ground truth of an injected sensor failure. */
+export const SensorFailure = z.object({
+  type: z.string().min(1).max(64),
+  progress: z.number().min(0).max(1),
+}).strict();
+
+/** Payload of a `sensor` event: one reading per named sensor. */
+export const SensorData = z.object({
+  readings: z.record(z.string().min(1).max(64), finite),
+  failure: SensorFailure.nullable(),
+}).strict();
+
+/** One x-ray data point: `[tOffsetMs, [lat, lon, speed]]`. */
+export const XrayPoint = z.tuple([
+  z.number().nonnegative(),
+  z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180), z.number().nonnegative()]),
+]);
+export type XrayPoint = z.infer<typeof XrayPoint>;
+
+/** Payload of an `xray` event. */
+export const XrayData = z.object({
+  dataPoints: z.array(XrayPoint).min(1).max(1000),
+}).strict();
+
+const envelope = {
+  id: z.uuid(),
+  v: z.literal(EVENT_VERSION),
+  machineId: MachineId,
+  occurredAt: z.iso.datetime({ offset: false }),
+};
+
+/** A `state_change` event. */
+export const StateChangeEvent = z.object({
+  ...envelope,
+  type: z.literal("state_change"),
+  data: StateChangeData,
+}).strict();
+/** An `error` event. */
+export const ErrorEvent = z.object({ ...envelope, type: z.literal("error"), data: ErrorData })
+  .strict();
+/** A `power` event. */
+export const PowerEvent = z.object({ ...envelope, type: z.literal("power"), data: PowerData })
+  .strict();
+/** A `sensor` event. */
+export const SensorEvent = z.object({ ...envelope, type: z.literal("sensor"), data: SensorData })
+  .strict();
+/** An `xray` event. */
+export const XrayEvent = z.object({ ...envelope, type: z.literal("xray"), data: XrayData })
+  .strict();
+
+/** Every signal event: one discriminated union on `type`. */
+export const SignalEvent = z.discriminatedUnion("type", [
+  StateChangeEvent,
+  ErrorEvent,
+  PowerEvent,
+  SensorEvent,
+  XrayEvent,
+]);
+export type SignalEvent = z.infer<typeof SignalEvent>;
+export type StateChangeEvent = z.infer<typeof StateChangeEvent>;
+export type ErrorEvent = z.infer<typeof ErrorEvent>;
+export type PowerEvent = z.infer<typeof PowerEvent>;
+export type SensorEvent = z.infer<typeof SensorEvent>;
+export type XrayEvent = z.infer<typeof XrayEvent>;
+
+/** The event of one signal type. */
+export type EventOf<T extends SignalType> = Extract<SignalEvent, { type: T }>;
+
+/** Fails to compile when a switch over a union misses a case. */
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}

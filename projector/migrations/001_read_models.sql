@@ -121,3 +121,14 @@ CREATE TABLE xray_scans (
 );
 CREATE INDEX xray_scans_machine_at ON xray_scans (machine_id, at DESC, seq DESC);
 CREATE INDEX xray_scans_at ON xray_scans (at DESC, seq DESC);
+
+-- Heartbeat and throughput of each running projector, read by the API's /health and /metrics.
+CREATE TABLE projector_status (
+  name             text PRIMARY KEY,
+  heartbeat_at     timestamptz NOT NULL,
+  events_per_sec   double precision NOT NULL DEFAULT 0,
+  projected_total  bigint NOT NULL DEFAULT 0,
+  last_event_at    timestamptz,
+  stream_last_seq  bigint,
+  checkpoint_seq   bigint
+);

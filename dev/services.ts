@@ -1,0 +1,87 @@
+/** Supervises the service processes of `deno task dev`: start, prefix logs, restart, stop. */
+import { backoffDelay, sleep } from "../lib/backoff.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** A service `deno task dev` runs: its name (also its permission set) and entry point. */
+export interface ServiceSpec {
+  name: string;
+  entry: string;
+}
+
+/** A supervised service process. */
+export interface Supervised {
+  name: string;
+  /** Stops the process: SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Runs `spec` under `deno run -P=<name>`, restarting it with backoff if it dies on its own. */
+export function supervise(spec: ServiceSpec, env: Record<string, string>): Supervised {
+  let stopping = false;
+  let child: Deno.ChildProcess | undefined;
+  let exited: Promise<Deno.CommandStatus> = Promise.resolve({
+    success: true,
+    code: 0,
+    signal: null,
+  });
+  const loop = async () => {
+    for (let attempt = 0; !stopping; attempt++) {
+      const startedAt = Date.now();
+      child = new Deno.Command(Deno.execPath(), {
+        args: ["run", `-P=${spec.name}`, spec.entry],
+        cwd: ROOT,
+        env,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      pipeLines(child.stdout, spec.name);
+      pipeLines(child.stderr, spec.name);
+      exited = child.status;
+      const status = await exited;
+      if (stopping) return;
+      if (Date.now() - startedAt > 30_000) attempt = 0;
+      const delay = backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 });
+      console.error(
+        `[dev] ${spec.name} exited with code ${status.code}; restarting in ${delay} ms`,
+      );
+      await sleep(delay);
+    }
+  };
+  loop();
+  return {
+    name: spec.name,
+    async stop(graceMs) {
+      stopping = true;
+      try {
+        child?.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => {
+        try {
+          child?.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }, graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function pipeLines(stream: ReadableStream<Uint8Array>, name: string): Promise<void> {
+  const prefix = `[${name}] `;
+  let pending = "";
+  const encoder = new TextEncoder();
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    if (lines.length) {
+      await Deno.stderr.write(encoder.encode(lines.map((l) => prefix + l + "\n").join("")));
+    }
+  }
+  if (pending) await Deno.stderr.write(encoder.encode(prefix + pending + "\n"));
+}

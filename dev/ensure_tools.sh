@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Installs nats-server and PostgreSQL from Debian's packages when they are missing.
+# Installs nats-server and PostgreSQL (and any packages named as arguments) from Debian's packages
+# when they are missing.
 set -euo pipefail
 
+# Extra Debian packages named as arguments (e.g. `wrk` for the benchmarks) are installed too.
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+for extra in "$@"; do
+  command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
+done
 if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null && ! command -v postgres >/dev/null 2>&1; then
   missing+=(postgresql)
 fi

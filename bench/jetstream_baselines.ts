@@ -1,0 +1,42 @@
+/** Raw JetStream baselines: a plain acked publish loop and a plain ordered-consumer read. */
+import { jetstream } from "@nats-io/jetstream";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
+import { decodeEvent, type EncodedEvent, STREAM_NAME } from "../events/mod.ts";
+
+/** Publishes `events` with at most `window` unacknowledged publishes; returns events/s. */
+export async function plainPublishLoop(
+  nc: NatsConnection,
+  events: EncodedEvent[],
+  window: number,
+): Promise<number> {
+  const js = jetstream(nc);
+  const inFlight = new Set<Promise<unknown>>();
+  const started = performance.now();
+  for (const event of events) {
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(event.headers)) h.set(name, value);
+    const ack = js.publish(event.subject, event.bytes, { headers: h, timeout: 30_000 });
+    const tracked = ack.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= window) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return events.length / ((performance.now() - started) / 1000);
+}
+
+/** Reads the first `count` events of the stream with an ordered consumer and decodes each. */
+export async function orderedReadAndDecode(nc: NatsConnection, count: number): Promise<number> {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(STREAM_NAME);
+  const started = performance.now();
+  const messages = await consumer.consume({ max_messages: 4096 });
+  let read = 0;
+  let invalid = 0;
+  for await (const message of messages) {
+    if (!decodeEvent(message.data).ok) invalid++;
+    if (++read >= count) break;
+  }
+  await messages.close();
+  if (invalid > 0) throw new Error(`${invalid} of ${read} events failed to decode`);
+  return read / ((performance.now() - started) / 1000);
+}

@@ -1,0 +1,33 @@
+/** Time helpers shared by the projections: epoch ms and canonical ISO strings. */
+
+/** Epoch milliseconds of an ISO time. */
+export function toMs(iso: string): number {
+  return Date.parse(iso);
+}
+
+/** The canonical ISO form (UTC, milliseconds) of epoch ms, truncated to whole ms. */
+export function toIso(ms: number): string {
+  return new Date(Math.floor(ms)).toISOString();
+}
+
+/** The canonical ISO form of an ISO time, so every read model stores the same precision. */
+export function canonicalIso(iso: string): string {
+  return toIso(toMs(iso));
+}
+
+/**
+ * Whether a fact at (aAt, aSeq) is later than one at (bAt, bSeq); a missing fact is never later
+ * and always loses. Ordering by (time, sequence) makes "latest" independent of arrival order.
+ */
+export function isLater(
+  aAt: string | null,
+  aSeq: number | null,
+  bAt: string | null,
+  bSeq: number | null,
+): boolean {
+  if (aAt === null || aSeq === null) return false;
+  if (bAt === null || bSeq === null) return true;
+  const a = toMs(aAt);
+  const b = toMs(bAt);
+  return a !== b ? a > b : aSeq > bSeq;
+}

@@ -1,0 +1,59 @@
+/** Where the read models live: the PostgreSQL schema (`public` live, another for a rebuild). */
+import type { Sql, TransactionSql } from "postgres";
+import { PROJECTIONS } from "../types.ts";
+
+/** A connection pool or a transaction: anything the writers can run a query on. */
+export type Queryable = Sql | TransactionSql;
+
+/** The schema the live read models are in. */
+export const LIVE_SCHEMA = "public";
+
+/** Every table the batch writer touches, read models first. */
+export const READ_MODEL_TABLES = [
+  ...PROJECTIONS,
+  "dead_letters",
+  "projection_checkpoints",
+] as const;
+
+/** The name of a table the batch writer touches. */
+export type ReadModelTable = typeof READ_MODEL_TABLES[number];
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Throws unless `schema` is a plain lower-case identifier, safe to put into SQL text. */
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`Invalid schema name: must match ${SCHEMA_NAME.source}: got '${schema}'`);
+  }
+  return schema;
+}
+
+/** The identifier of `table` in `schema`, for a tagged query. */
+export function tableIn(sql: Queryable, schema: string, table: ReadModelTable) {
+  return sql(`${checkSchemaName(schema)}.${table}`);
+}
+
+/**
+ * Creates `schema` (if needed) with empty copies of the read-model tables of `from`, including
+ * their keys and indexes, so the same writer can fill it; for rebuilds and tests.
+ */
+export async function createSchemaLike(
+  sql: Sql,
+  schema: string,
+  options: { from?: string; tables?: readonly ReadModelTable[] } = {},
+): Promise<void> {
+  const from = checkSchemaName(options.from ?? LIVE_SCHEMA);
+  checkSchemaName(schema);
+  await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  for (const table of options.tables ?? READ_MODEL_TABLES) {
+    await sql.unsafe(
+      `CREATE TABLE IF NOT EXISTS ${schema}.${table} (LIKE ${from}.${table} INCLUDING ALL)`,
+    );
+  }
+}
+
+/** Drops `schema` and everything in it; never the live schema. */
+export async function dropSchema(sql: Sql, schema: string): Promise<void> {
+  if (checkSchemaName(schema) === LIVE_SCHEMA) throw new Error("Refusing to drop the live schema");
+  await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+}

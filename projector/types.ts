@@ -1,0 +1,56 @@
+/** Shared vocabulary of the projector: projection names, stream messages and bookkeeping rows. */
+import type { SignalEvent } from "../events/mod.ts";
+
+/** Every projection, one per read-model table, each with its own checkpoint. */
+export const PROJECTIONS = [
+  "machines",
+  "state_changes",
+  "errors",
+  "power_minutes",
+  "sensor_readings",
+  "failures",
+  "xray_scans",
+] as const;
+
+/** The name of a projection, which is also the name of its table. */
+export type ProjectionName = typeof PROJECTIONS[number];
+
+/** A message as read from the stream, before decoding. */
+export interface RawMessage {
+  /** Stream sequence. */
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+  headers: Record<string, string>;
+}
+
+/** A decoded event with the stream sequence it was stored at. */
+export interface StreamEvent {
+  seq: number;
+  event: SignalEvent;
+}
+
+/** A message that is not a valid event, kept with the reason. */
+export interface DeadLetterRow {
+  seq: number;
+  subject: string;
+  reason: string;
+  raw: Uint8Array;
+  headers: Record<string, string>;
+}
+
+/** How far a projection has read the stream. */
+export interface CheckpointRow {
+  projection: ProjectionName;
+  last_seq: number;
+  /** The latest occurredAt among the events it has projected (ISO), or null. */
+  last_event_at: string | null;
+}
+
+/** A batch after decoding: valid events and dead letters, both ordered by sequence. */
+export interface DecodedBatch {
+  events: StreamEvent[];
+  deadLetters: DeadLetterRow[];
+  /** The highest sequence in the batch, valid or not; 0 for an empty batch. */
+  lastSeq: number;
+}

@@ -1,0 +1,37 @@
+/** What every route module receives from `createApp`. */
+import type { Sql } from "postgres";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { Logger } from "../lib/mod.ts";
+import type { ApiSettings, ReplayJobs } from "./deps.ts";
+import type { Metrics } from "./metrics.ts";
+import type { RouteDoc } from "./openapi.ts";
+
+/** Shared state of one app instance. */
+export interface AppContext {
+  sql: Sql;
+  nats: NatsConnection;
+  settings: ApiSettings;
+  replay?: ReplayJobs | undefined;
+  logger: Logger;
+  now: () => Date;
+  metrics: Metrics;
+  /** Aborted when the app shuts down. */
+  signal: AbortSignal;
+  /** Route docs collected for /openapi.json. */
+  docs: RouteDoc[];
+  /** The JetStream manager, created on first use. */
+  jsm: () => Promise<JetStreamManager>;
+}
+
+/** Lazily creates one JetStream manager per connection, retrying after a failure. */
+export function lazyJsm(nats: NatsConnection): () => Promise<JetStreamManager> {
+  let pending: Promise<JetStreamManager> | undefined;
+  return () => {
+    pending ??= jetstreamManager(nats, { checkAPI: false, timeout: 2000 }).catch((error) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

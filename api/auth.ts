@@ -1,0 +1,93 @@
+/** API keys: parsing `API_KEYS`, constant-time lookup, and the middleware that enforces roles. */
+import type { MiddlewareHandler } from "hono";
+import { ForbiddenError, UnauthorizedError } from "./problem.ts";
+
+/** Roles a key can have; `admin` implies `read`. */
+export const ROLES = ["read", "admin"] as const;
+/** A role. */
+export type Role = typeof ROLES[number];
+
+/** One configured API key. */
+export interface ApiKey {
+  key: string;
+  role: Role;
+}
+
+/** Parses `key:role,key:role`; throws an Error saying which entry is wrong. */
+export function parseApiKeys(text: string): ApiKey[] {
+  const keys: ApiKey[] = [];
+  for (const entry of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const at = entry.lastIndexOf(":");
+    const key = at > 0 ? entry.slice(0, at) : "";
+    const role = at > 0 ? entry.slice(at + 1) : "";
+    if (!key || !(ROLES as readonly string[]).includes(role)) {
+      throw new Error(`entry '${entry.slice(0, 8)}…' must be key:role with role read or admin`);
+    }
+    if (key.length < 8) throw new Error(`a key must have at least 8 characters`);
+    keys.push({ key, role: role as Role });
+  }
+  return keys;
+}
+
+const encoder = new TextEncoder();
+
+async function digest(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/** True when both byte arrays are equal, taking the same time wherever they differ. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i % b.length] ?? 0);
+  return diff === 0;
+}
+
+/** Finds the role of a presented key, comparing against every configured key in constant time. */
+export async function roleOf(presented: string, keys: ApiKey[]): Promise<Role | undefined> {
+  // Comparing digests makes the time independent of key length and of where keys differ.
+  const seen = await digest(presented);
+  let found: Role | undefined;
+  for (const candidate of keys) {
+    if (constantTimeEqual(seen, await digest(candidate.key)) && found !== "admin") {
+      found = candidate.role;
+    }
+  }
+  return found;
+}
+
+/** Options of {@linkcode requireRole}. */
+export interface RequireRoleOptions {
+  /** Paths that need no key. @default [] */
+  openPaths?: string[];
+}
+
+/** Middleware: enforces `role` when keys are configured; admin routes need an admin key always. */
+export function requireRole(
+  role: Role,
+  keys: ApiKey[],
+  options: RequireRoleOptions = {},
+): MiddlewareHandler {
+  const open = new Set(options.openPaths ?? []);
+  const hasAdmin = keys.some((k) => k.role === "admin");
+  return async (c, next) => {
+    if (open.has(c.req.path)) return await next();
+    if (role === "admin" && !hasAdmin) {
+      throw new ForbiddenError("Admin endpoints are disabled: API_KEYS has no key with role admin");
+    }
+    if (keys.length === 0) return await next();
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      throw new UnauthorizedError(
+        header ? "Authorization header must be 'Bearer <key>'" : "An API key is required",
+      );
+    }
+    const granted = await roleOf(match[1]!, keys);
+    if (!granted) throw new UnauthorizedError("The API key is not valid");
+    if (role === "admin" && granted !== "admin") {
+      throw new ForbiddenError("This endpoint needs a key with role admin; this key has role read");
+    }
+    c.set("role" as never, granted as never);
+    await next();
+  };
+}

@@ -1,0 +1,90 @@
+/** Runs a keyset-paginated list as JSON `{data, next}` or as streamed CSV, with ETags for the past. */
+import type { Context } from "hono";
+import type { PendingQuery, Row, Sql } from "postgres";
+import { type Cursor, decodeCursor, encodeCursor } from "./cursor.ts";
+import { csvResponse, wantsCsv } from "./csv.ts";
+import { jsonWithEtag } from "./etag.ts";
+import { badField } from "./query.ts";
+
+/** A cursor key: the sort columns of the last row. */
+export type Key = (string | number)[];
+
+/** Which page to read. */
+export interface Page {
+  order: "asc" | "desc";
+  /** Rows strictly after this key in `order`. */
+  after?: Key;
+  /** At most this many rows; none means all (CSV). */
+  limit?: number;
+}
+
+/** How one list reads its rows and presents them. */
+export interface ListSpec<R extends Row, Out> {
+  /** Identifies the list inside cursors, so a cursor cannot be reused on another list. */
+  scope: string;
+  /** Arity of the key, for cursor validation. */
+  keyLength: number;
+  /** The query for a page, with ORDER BY and LIMIT. */
+  query(sql: Sql, page: Page): PendingQuery<R[]>;
+  keyOf(row: R): Key;
+  toJson(row: R): Out;
+  csvColumns: string[];
+  toCells(row: R): unknown[];
+}
+
+/** Request-level options of {@linkcode respondList}. */
+export interface ListRequest {
+  order: "asc" | "desc";
+  limit: number;
+  cursor?: string | undefined;
+  format?: "json" | "csv" | undefined;
+  /** The window lies entirely in the past, so the answer may be cached by ETag. @default false */
+  cacheable?: boolean;
+  /** Name of the CSV download. @default `${scope}.csv` */
+  filename?: string;
+}
+
+/** Decodes `text` as a cursor of `scope` and `order`; throws a 400 naming `cursor` otherwise. */
+export function cursorKey(
+  text: string | undefined,
+  spec: { scope: string; keyLength: number },
+  order: "asc" | "desc",
+): Key | undefined {
+  if (text === undefined) return undefined;
+  const cursor: Cursor | null = decodeCursor(text);
+  if (!cursor || cursor.s !== spec.scope || cursor.k.length !== spec.keyLength) {
+    return badField("cursor", text, "is not a cursor issued by this list");
+  }
+  if (cursor.o !== order) {
+    return badField("cursor", text, `was issued for order=${cursor.o}, not order=${order}`);
+  }
+  return cursor.k;
+}
+
+/** Answers a list request: a JSON page with `next`, or the whole selection as CSV. */
+export async function respondList<R extends Row, Out>(
+  c: Context,
+  sql: Sql,
+  spec: ListSpec<R, Out>,
+  request: ListRequest,
+): Promise<Response> {
+  const after = cursorKey(request.cursor, spec, request.order);
+  if (wantsCsv(request.format, c.req.header("accept"))) {
+    // A CSV export is the whole selection unless a limit was asked for explicitly.
+    const limit = c.req.query("limit") === undefined ? undefined : request.limit;
+    return await csvResponse(spec.query(sql, { order: request.order, after, limit }), {
+      columns: spec.csvColumns,
+      toCells: (row) => spec.toCells(row),
+      filename: request.filename ?? `${spec.scope.replaceAll(/[^A-Za-z0-9_]/g, "_")}.csv`,
+    });
+  }
+  const rows = await spec.query(sql, { order: request.order, after, limit: request.limit + 1 });
+  const more = rows.length > request.limit;
+  const page = more ? rows.slice(0, request.limit) : rows;
+  const last = page.at(-1);
+  const next = more && last
+    ? encodeCursor({ s: spec.scope, o: request.order, k: spec.keyOf(last) })
+    : null;
+  const body = { data: page.map((row) => spec.toJson(row)), next };
+  return await jsonWithEtag(c, body, { cacheable: request.cacheable ?? false });
+}

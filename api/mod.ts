@@ -1,0 +1,12 @@
+/**
+ * The HTTP API of the signal service: `createApp(deps)` builds a Hono app over PostgreSQL read
+ * models and the `SIGNALS` stream, and the types a replay engine implements to be driven by it.
+ * @module
+ */
+export { createApp, OPEN_PATHS } from "./app.ts";
+export type { ApiSettings, AppDeps, ReplayJobs, ReplayJobStatus, ReplayRequest } from "./deps.ts";
+export { createSql } from "./db.ts";
+export { parseApiKeys } from "./auth.ts";
+export type { ApiKey, Role } from "./auth.ts";
+export { readApiConfig } from "./config.ts";
+export type { ApiConfig } from "./config.ts";

@@ -1,0 +1,107 @@
+/** `/stream`: live signals as Server-Sent Events, from core NATS subscriptions. */
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { Subscription } from "@nats-io/nats-core";
+import { decodeEvent, SIGNAL_TYPES, subjectFilter } from "../../events/mod.ts";
+import type { AppContext } from "../_context.ts";
+import { UnavailableError } from "../problem.ts";
+import { machinesParam, parseQuery } from "../query.ts";
+
+/** Query of `GET /stream`. */
+export const StreamQuery = z.object({
+  type: z.array(z.enum(SIGNAL_TYPES, { message: `must be one of ${SIGNAL_TYPES.join(", ")}` }))
+    .max(5).optional().meta({ description: "Signal type; repeatable; all when absent" }),
+  machine: machinesParam.unwrap().max(20, "may be repeated at most 20 times").optional().meta({
+    description: "Machine id; repeatable; all when absent",
+  }),
+});
+
+/** The subjects to subscribe to for a type/machine selection. */
+export function streamSubjects(types?: string[], machines?: string[]): string[] {
+  const subjects = new Set<string>();
+  for (const type of types?.length ? types : [undefined]) {
+    for (const machineId of machines?.length ? machines : [undefined]) {
+      subjects.add(subjectFilter({ type: type as never, machineId }));
+    }
+  }
+  return [...subjects];
+}
+
+/** The SSE route. */
+export function streamRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  ctx.docs.push({
+    method: "get",
+    path: "/stream",
+    summary: "Live signals as Server-Sent Events, with a heartbeat event",
+    tag: "stream",
+    auth: "read",
+    query: StreamQuery,
+    responses: {
+      200: { description: "An event stream; each event is named by its type", sse: true },
+    },
+    errors: [400, 503],
+  });
+
+  app.get("/stream", (c) => {
+    const q = parseQuery(c, StreamQuery);
+    if (ctx.nats.isClosed()) throw new UnavailableError("NATS connection is closed");
+    const heartbeatMs = ctx.settings.sseHeartbeatMs ?? 15_000;
+    return streamSSE(c, async (stream) => {
+      const subscriptions: Subscription[] = [];
+      const done = Promise.withResolvers<void>();
+      const finish = () => done.resolve();
+      stream.onAbort(finish);
+      ctx.signal.addEventListener("abort", finish, { once: true });
+      ctx.metrics.sseClients.add(1);
+      const heartbeat = setInterval(() => {
+        stream.writeSSE({
+          event: "heartbeat",
+          data: JSON.stringify({ at: ctx.now().toISOString() }),
+        })
+          .catch(finish);
+      }, heartbeatMs);
+      try {
+        for (const subject of streamSubjects(q.type, q.machine)) {
+          const sub = ctx.nats.subscribe(subject, {
+            callback: (error, msg) => {
+              if (error) return finish();
+              const decoded = decodeEvent(msg.data, { subject: msg.subject });
+              // Malformed messages are the projector's to dead-letter; a live view skips them.
+              if (!decoded.ok) return;
+              stream.writeSSE({
+                event: decoded.event.type,
+                id: decoded.event.id,
+                data: JSON.stringify(decoded.event),
+              }).catch(finish);
+            },
+          });
+          subscriptions.push(sub);
+          ctx.metrics.sseSubscriptions.add(1);
+        }
+        // The server knows the subscriptions once flush returns; only then is the client told.
+        await ctx.nats.flush();
+        // Tell the client it is subscribed, so it knows from when it will see events.
+        await stream.writeSSE({
+          event: "ready",
+          data: JSON.stringify({ subjects: streamSubjects(q.type, q.machine) }),
+        });
+        await done.promise;
+      } finally {
+        clearInterval(heartbeat);
+        ctx.signal.removeEventListener("abort", finish);
+        for (const sub of subscriptions) {
+          sub.unsubscribe();
+          ctx.metrics.sseSubscriptions.add(-1);
+        }
+        ctx.metrics.sseClients.add(-1);
+        await stream.close().catch(() => {});
+      }
+    }, async (error, stream) => {
+      ctx.logger.warn("sse stream failed", { error });
+      await stream.close().catch(() => {});
+    });
+  });
+  return app;
+}

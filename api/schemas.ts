@@ -1,0 +1,170 @@
+/** Zod schemas of every response body; the OpenAPI document is generated from them. */
+import { z } from "zod";
+import { MACHINE_STATES, SEVERITIES } from "../events/mod.ts";
+
+const time = z.iso.datetime().meta({ description: "ISO 8601 UTC" });
+const common = {
+  id: z.string().meta({ description: "Event id (uuid v7)" }),
+  seq: z.number().int().meta({ description: "Stream sequence of the event" }),
+  machineId: z.string(),
+  at: time,
+};
+
+/** A state change. */
+export const StateChangeRow = z.object({
+  ...common,
+  from: z.enum(MACHINE_STATES).nullable(),
+  to: z.enum(MACHINE_STATES),
+}).meta({ id: "StateChange" });
+
+/** An error event. */
+export const ErrorRow = z.object({
+  ...common,
+  code: z.string(),
+  severity: z.enum(SEVERITIES),
+  message: z.string(),
+}).meta({ id: "Error" });
+
+/** A sensor reading. */
+export const SensorRow = z.object({
+  ...common,
+  readings: z.record(z.string(), z.number()),
+  failure: z.object({ type: z.string(), progress: z.number() }).nullable(),
+}).meta({ id: "SensorReading" });
+
+/** An x-ray scan summary. */
+export const XrayRow = z.object({
+  ...common,
+  pointCount: z.number().int(),
+  bbox: z.object({
+    minLat: z.number(),
+    maxLat: z.number(),
+    minLon: z.number(),
+    maxLon: z.number(),
+  }),
+  speed: z.object({ min: z.number(), avg: z.number(), max: z.number() }),
+  durationMs: z.number(),
+}).meta({ id: "XrayScan" });
+
+/** An x-ray scan with its data points read from the raw event. */
+export const XrayDetail = XrayRow.extend({
+  dataPoints: z.array(z.tuple([z.number(), z.tuple([z.number(), z.number(), z.number()])])),
+}).meta({ id: "XrayScanDetail" });
+
+/** Power of one machine aggregated over one bucket. */
+export const PowerBucketRow = z.object({
+  id: z.string().meta({ description: "machineId@bucketStart" }),
+  machineId: z.string(),
+  bucket: time.meta({ description: "Start of the bucket (UTC, aligned to the epoch)" }),
+  bucketSize: z.enum(["1m", "5m", "15m", "1h", "1d"]),
+  samples: z.number().int(),
+  avgW: z.number().nullable(),
+  minW: z.number(),
+  maxW: z.number(),
+  energyWh: z.number(),
+  events: z.number().int(),
+  lastSeq: z.number().int(),
+}).meta({ id: "PowerBucket" });
+
+/** A page of a list. */
+export function pageOf<T extends z.ZodType>(row: T) {
+  return z.object({
+    data: z.array(row),
+    next: z.string().nullable().meta({ description: "Cursor of the next page; null at the end" }),
+  });
+}
+
+/** Latest state of a machine. */
+export const MachineRow = z.object({
+  machineId: z.string(),
+  state: z.enum(MACHINE_STATES).nullable(),
+  stateSince: time.nullable(),
+  lastSeen: time,
+  lastPowerW: z.number().nullable(),
+  lastPowerAt: time.nullable(),
+  lastError: z.object({ code: z.string(), at: time }).nullable(),
+  errors: z.object({
+    info: z.number().int(),
+    warning: z.number().int(),
+    error: z.number().int(),
+    critical: z.number().int(),
+  }),
+  energyWh: z.number(),
+}).meta({ id: "Machine" });
+
+/** A failure episode. */
+export const FailureRow = z.object({
+  id: z.string().meta({ description: "Id of the event that started the episode" }),
+  seq: z.number().int(),
+  machineId: z.string(),
+  type: z.string(),
+  startedAt: time,
+  endedAt: time.nullable(),
+  ongoing: z.boolean(),
+  peakProgress: z.number(),
+}).meta({ id: "Failure" });
+
+/** One machine in detail. */
+export const MachineDetail = MachineRow.extend({
+  recentErrors: z.array(ErrorRow),
+  ongoingFailure: FailureRow.nullable(),
+}).meta({ id: "MachineDetail" });
+
+/** Metadata of an event as stored in the stream. */
+export const RawMetadata = z.object({
+  seq: z.number().int(),
+  subject: z.string(),
+  storedAt: time,
+  headers: z.record(z.string(), z.array(z.string())),
+  size: z.number().int(),
+}).meta({ id: "RawMetadata" });
+
+/** An event as stored in the stream, payload included. */
+export const RawEvent = RawMetadata.extend({
+  payload: z.string().meta({ description: "The stored bytes, base64" }),
+  event: z.unknown().meta({ description: "The payload parsed as JSON, when it is JSON" }),
+}).meta({ id: "RawEvent" });
+
+/** problem+json (RFC 9457). */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  instance: z.string(),
+  fields: z.array(z.object({ field: z.string(), value: z.unknown(), message: z.string() }))
+    .optional(),
+}).meta({ id: "Problem" });
+
+/** /health. */
+export const Health = z.object({
+  status: z.enum(["ok", "degraded", "down"]),
+  components: z.object({
+    postgres: z.object({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
+    nats: z.object({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
+    projector: z.object({
+      status: z.enum(["ok", "stale", "unknown"]),
+      heartbeatAt: time.nullable(),
+      eventsPerSec: z.number().nullable(),
+      lag: z.number().int().nullable(),
+      streamLastSeq: z.number().int().nullable(),
+      checkpoints: z.record(z.string(), z.number().int()),
+    }),
+  }),
+}).meta({ id: "Health" });
+
+/** A replay job. */
+export const ReplayJob = z.object({
+  id: z.string(),
+  projection: z.string(),
+  state: z.enum(["running", "succeeded", "failed"]),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  eventsRead: z.number(),
+  totalEvents: z.number(),
+  progress: z.number(),
+  eventsPerSec: z.number(),
+  rowsWritten: z.number(),
+  errors: z.array(z.string()),
+}).meta({ id: "ReplayJob" });

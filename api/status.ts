@@ -1,0 +1,102 @@
+/** Health of PostgreSQL, NATS and the projector, and projector lag, computed from their tables. */
+import { STREAM_NAME } from "../events/mod.ts";
+import type { AppContext } from "./_context.ts";
+import { iso } from "./time.ts";
+
+/** The status of one dependency. */
+export interface ComponentStatus {
+  status: "ok" | "down";
+  error?: string;
+}
+
+/** Projector progress as seen from PostgreSQL and the stream. */
+export interface ProjectorStatus {
+  status: "ok" | "stale" | "unknown";
+  heartbeatAt: string | null;
+  eventsPerSec: number | null;
+  /** Stream last sequence minus the lowest projection checkpoint. */
+  lag: number | null;
+  streamLastSeq: number | null;
+  checkpoints: Record<string, number>;
+}
+
+/** Everything /health and /metrics report. */
+export interface ServiceStatus {
+  postgres: ComponentStatus;
+  nats: ComponentStatus;
+  projector: ProjectorStatus;
+  deadLetters: number | null;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function readTables(ctx: AppContext) {
+  const [status, checkpoints, dead] = await Promise.all([
+    ctx.sql<{ heartbeat_at: Date; events_per_sec: number }[]>`
+      SELECT heartbeat_at, events_per_sec FROM projector_status
+      ORDER BY heartbeat_at DESC LIMIT 1`,
+    ctx.sql<{ projection: string; last_seq: number }[]>`
+      SELECT projection, last_seq FROM projection_checkpoints`,
+    ctx.sql<{ n: number }[]>`SELECT count(*)::bigint AS n FROM dead_letters`,
+  ]);
+  return { status: status[0], checkpoints, deadLetters: dead[0]?.n ?? 0 };
+}
+
+async function streamLastSeq(ctx: AppContext): Promise<number> {
+  await ctx.nats.flush();
+  const jsm = await ctx.jsm();
+  try {
+    return (await jsm.streams.info(STREAM_NAME)).state.last_seq;
+  } catch (error) {
+    // No stream yet means nothing was published: nothing to lag behind.
+    if (/not found/i.test(message(error))) return 0;
+    throw error;
+  }
+}
+
+/** Checks every dependency, each bounded by `timeoutMs`. */
+export async function serviceStatus(ctx: AppContext, timeoutMs = 2000): Promise<ServiceStatus> {
+  const [tables, lastSeq] = await Promise.allSettled([
+    withTimeout(readTables(ctx), timeoutMs, "PostgreSQL"),
+    ctx.nats.isClosed()
+      ? Promise.reject(new Error("connection closed"))
+      : withTimeout(streamLastSeq(ctx), timeoutMs, "NATS"),
+  ]);
+  const postgres: ComponentStatus = tables.status === "fulfilled"
+    ? { status: "ok" }
+    : { status: "down", error: message(tables.reason) };
+  const nats: ComponentStatus = lastSeq.status === "fulfilled"
+    ? { status: "ok" }
+    : { status: "down", error: message(lastSeq.reason) };
+  const t = tables.status === "fulfilled" ? tables.value : undefined;
+  const seq = lastSeq.status === "fulfilled" ? lastSeq.value : null;
+  const checkpoints = Object.fromEntries(
+    (t?.checkpoints ?? []).map((r) => [r.projection, r.last_seq]),
+  );
+  const lowest = t && t.checkpoints.length > 0 ? Math.min(...Object.values(checkpoints)) : 0;
+  const staleMs = ctx.settings.projectorStaleMs ?? 30_000;
+  const heartbeat = t?.status?.heartbeat_at;
+  const projector: ProjectorStatus = {
+    status: !heartbeat
+      ? "unknown"
+      : ctx.now().getTime() - heartbeat.getTime() <= staleMs
+      ? "ok"
+      : "stale",
+    heartbeatAt: iso(heartbeat),
+    eventsPerSec: t?.status?.events_per_sec ?? null,
+    lag: seq === null || !t ? null : Math.max(0, seq - lowest),
+    streamLastSeq: seq,
+    checkpoints,
+  };
+  return { postgres, nats, projector, deadLetters: t?.deadLetters ?? null };
+}

@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
+import { startTestEnv } from "./_test_stack.ts";
+
+const MACHINES = ["running", "idle", "fault"];
+
+async function json(
+  res: Response,
+): Promise<Record<string, unknown> & { data: Record<string, unknown>[]; next: string | null }> {
+  return await res.json();
+}
+
+/** Follows `next` until the end; returns every row in order. */
+async function readAll(
+  app: { request(path: string): Response | Promise<Response> },
+  path: string,
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  let url = path;
+  for (let page = 0; page < 1000; page++) {
+    const res = await app.request(url);
+    assert.equal(res.status, 200, url);
+    const body = await json(res);
+    rows.push(...body.data);
+    if (!body.next) return rows;
+    url = `${path}&cursor=${body.next}`;
+  }
+  throw new Error("pagination did not end");
+}
+
+Deno.test("signal lists filter, paginate and export read-model rows", async (t) => {
+  const env = await startTestEnv();
+  try {
+    const machines = await seedMachines(env.sql, MACHINES);
+    await seedStateChanges(env.sql, machines, 250);
+    await seedErrors(env.sql, machines, 40);
+    await seedPower(env.sql, machines, 150);
+    const app = env.app();
+
+    await t.step("a date range selects [from, to), newest first by default", async () => {
+      const from = new Date(T0 + 10_000).toISOString();
+      const to = T0 + 20_000;
+      const body = await json(await app.request(`/signals/state_change?from=${from}&to=${to}`));
+      // Two rows per second: seconds 10..19.
+      assert.equal(body.data.length, 20);
+      const times = body.data.map((r) => Date.parse(r.at as string));
+      assert.ok(times.every((t) => t >= T0 + 10_000 && t < to));
+      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.equal(body.next, null);
+    });
+
+    await t.step("pagination visits every row once, in both orders", async () => {
+      for (const order of ["asc", "desc"]) {
+        const rows = await readAll(app, `/signals/state_change?order=${order}&limit=7`);
+        const seqs = rows.map((r) => r.seq as number);
+        assert.equal(seqs.length, 250);
+        assert.equal(new Set(seqs).size, 250);
+        const keys = rows.map((r) => [Date.parse(r.at as string), r.seq as number] as const);
+        const sorted = [...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        assert.deepEqual(keys, order === "asc" ? sorted : sorted.reverse());
+      }
+    });
+
+    await t.step("machine is repeatable and type filters apply", async () => {
+      const two = await readAll(
+        app,
+        `/signals/state_change?machine=m-001&machine=m-003&limit=1000`,
+      );
+      assert.ok(two.every((r) => r.machineId === "m-001" || r.machineId === "m-003"));
+      assert.equal(two.length, 250 - 83);
+      const running = await readAll(app, `/signals/state_change?state=running&limit=1000`);
+      assert.ok(running.length > 0 && running.every((r) => r.to === "running"));
+      const errs = await readAll(
+        app,
+        `/signals/error?severity=critical&severity=info&code=E1&limit=1000`,
+      );
+      assert.ok(errs.length > 0);
+      assert.ok(
+        errs.every((r) => ["critical", "info"].includes(r.severity as string) && r.code === "E1"),
+      );
+    });
+
+    await t.step("power buckets aggregate minutes exactly, in W and Wh", async () => {
+      const body = await json(
+        await app.request(
+          `/signals/power?bucket=1h&machine=m-002&order=asc&from=${T0}&to=${T0 + 3 * 3_600_000}`,
+        ),
+      );
+      assert.equal(body.data.length, 3);
+      const first = body.data[0]!;
+      // Minutes 0..59 average (i+1) W → 30.5 W; energy (i+1)*60 J each → 1830*60 J = 30.5 Wh.
+      assert.equal(first.bucket, new Date(T0).toISOString());
+      assert.equal(first.samples, 60 * 6000);
+      assert.equal(first.avgW, 30.5);
+      assert.equal(first.minW, 0);
+      assert.equal(first.maxW, 61);
+      assert.equal(first.energyWh, 30.5);
+      assert.equal(body.data[2]!.samples, 30 * 6000);
+    });
+
+    await t.step(
+      "power pagination over 5m buckets visits each bucket and machine once",
+      async () => {
+        for (const order of ["asc", "desc"]) {
+          const rows = await readAll(app, `/signals/power?bucket=5m&order=${order}&limit=4`);
+          assert.equal(rows.length, 30 * 3);
+          assert.equal(new Set(rows.map((r) => r.id)).size, 90);
+          assert.equal(rows.reduce((sum, r) => sum + (r.samples as number), 0), 150 * 3 * 6000);
+        }
+      },
+    );
+
+    await t.step("latest returns the newest 10 by default", async () => {
+      const body = await json(await app.request(`/signals/error/latest`));
+      assert.equal(body.data.length, 10);
+      assert.equal(body.data[0]!.seq, 5039);
+      const power = await json(await app.request(`/signals/power/latest?machine=m-001&limit=2`));
+      assert.deepEqual(power.data.map((r) => r.bucket), [
+        new Date(T0 + 149 * 60_000).toISOString(),
+        new Date(T0 + 148 * 60_000).toISOString(),
+      ]);
+    });
+
+    await t.step("one record by id, and a power minute by machine@minute", async () => {
+      const page = await json(await app.request(`/signals/error?limit=1`));
+      const id = page.data[0]!.id as string;
+      const res = await app.request(`/signals/error/${id}`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), page.data[0]);
+      const minute = `m-001@${new Date(T0 + 60_000).toISOString()}`;
+      const power = await (await app.request(`/signals/power/${minute}`)).json();
+      assert.equal(power.avgW, 2);
+      assert.equal((await app.request(`/signals/error/${crypto.randomUUID()}`)).status, 404);
+    });
+
+    await t.step("CSV by format=csv and by Accept streams every selected row", async () => {
+      const byParam = await app.request(`/signals/state_change?format=csv`);
+      assert.equal(byParam.headers.get("content-type"), "text/csv; charset=utf-8");
+      const rows = parse(await byParam.text(), { columns: true }) as Record<string, string>[];
+      assert.equal(rows.length, 250, "CSV ignores the default page size");
+      assert.deepEqual(Object.keys(rows[0]!), ["id", "seq", "machine_id", "at", "from", "to"]);
+      const byAccept = await app.request(`/signals/error?machine=m-001`, {
+        headers: { accept: "text/csv" },
+      });
+      const errors = parse(await byAccept.text(), { columns: true }) as Record<string, string>[];
+      assert.equal(errors.length, 14);
+      assert.ok(errors.every((r) => r.machine_id === "m-001" && r.message!.includes('"quoted"')));
+      const limited = await app.request(`/signals/power?format=csv&bucket=1h&limit=2`);
+      assert.equal((parse(await limited.text(), { columns: true }) as unknown[]).length, 2);
+    });
+
+    await t.step("a window in the past carries an ETag and honours If-None-Match", async () => {
+      const path = `/signals/state_change?from=${T0}&to=${T0 + 60_000}`;
+      const first = await app.request(path);
+      const etag = first.headers.get("etag");
+      assert.ok(etag);
+      await first.body?.cancel();
+      const again = await app.request(path, { headers: { "if-none-match": etag } });
+      assert.equal(again.status, 304);
+      const future = await app.request(`/signals/state_change?from=${T0}`);
+      assert.equal(future.headers.get("etag"), null);
+      await future.body?.cancel();
+    });
+
+    await t.step("bad input is a 4xx problem naming the field and the value", async (t) => {
+      const cases: [string, number, string, string][] = [
+        ["/signals/nope", 404, "state_change, error, power, sensor, xray", ""],
+        ["/signals/power?from=yesterday-ish", 400, "from", "yesterday-ish"],
+        ["/signals/power?from=2026-13-01", 400, "from", "2026-13-01"],
+        ["/signals/power?from=2026-02-30T00:00:00Z", 400, "from", "2026-02-30T00:00:00Z"],
+        [`/signals/power?from=${T0 + 1}&to=${T0}`, 400, "from", String(T0 + 1)],
+        ["/signals/power?limit=0", 400, "limit", "0"],
+        ["/signals/power?limit=1001", 400, "limit", "1001"],
+        ["/signals/power?limit=abc", 400, "limit", "abc"],
+        ["/signals/power?order=sideways", 400, "order", "sideways"],
+        ["/signals/power?cursor=garbage!", 400, "cursor", "garbage!"],
+        ["/signals/power?bucket=7m", 400, "bucket", "7m"],
+        ["/signals/power?machine=nope", 404, "machine", "nope"],
+        ["/signals/power?machine=bad.id", 400, "machine", "bad.id"],
+        ["/signals/error?severity=loud", 400, "severity", "loud"],
+        ["/signals/power?severity=info", 400, "severity", "info"],
+        ["/signals/sensor?failure=maybe", 400, "failure", "maybe"],
+        ["/signals/error/not-a-uuid", 400, "id", "not-a-uuid"],
+        ["/signals/power/m-001@yesterday", 400, "id", "m-001@yesterday"],
+      ];
+      for (const [path, status, field, value] of cases) {
+        await t.step(path, async () => {
+          const res = await app.request(path);
+          assert.equal(res.status, status);
+          assert.equal(res.headers.get("content-type"), "application/problem+json");
+          const problem = await res.json();
+          assert.equal(problem.status, status);
+          assert.ok(problem.detail.includes(field), problem.detail);
+          if (value) assert.ok(problem.detail.includes(value), problem.detail);
+        });
+      }
+    });
+
+    await t.step("a cursor is refused by another list or order", async () => {
+      const page = await json(await app.request(`/signals/error?limit=2`));
+      const other = await app.request(`/signals/state_change?cursor=${page.next}`);
+      assert.equal(other.status, 400);
+      const flipped = await app.request(`/signals/error?order=asc&cursor=${page.next}`);
+      assert.equal(flipped.status, 400);
+      assert.match((await flipped.json()).detail, /order=desc/);
+      await other.body?.cancel();
+    });
+  } finally {
+    await env.close();
+  }
+});

@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { createLogger } from "../lib/mod.ts";
 import { type AppContext, lazyJsm } from "./_context.ts";
@@ -39,15 +38,19 @@ export function createApp(deps: AppDeps): Hono {
     jsm: lazyJsm(deps.nats),
   };
   const app = new Hono();
-  app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
+    const given = c.req.header("x-request-id");
+    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+    c.set("requestId" as never, requestId as never);
     await next();
+    // Set after the handler: routes may return their own Response objects.
+    c.res.headers.set("x-request-id", requestId);
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath === "/*" ? "(unmatched)" : c.req.routePath;
     ctx.metrics.http.observe(route, c.req.method, c.res.status, seconds);
     ctx.logger.info("request", {
-      requestId: c.get("requestId"),
+      requestId,
       method: c.req.method,
       path: c.req.path,
       route,
@@ -102,7 +105,7 @@ export function createApp(deps: AppDeps): Hono {
     const problem = toProblem(error);
     if (problem.status >= 500) {
       ctx.logger.error("request failed", {
-        requestId: c.get("requestId"),
+        requestId: c.get("requestId" as never),
         error,
         cause: problem.cause,
       });

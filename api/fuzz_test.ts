@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { parseApiKeys } from "./auth.ts";
+import type { ReplayJobs } from "./deps.ts";
+import { seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
+import { startTestEnv } from "./_test_stack.ts";
+
+const PARAMS = [
+  "from",
+  "to",
+  "machine",
+  "limit",
+  "order",
+  "cursor",
+  "format",
+  "state",
+  "severity",
+  "code",
+  "failure",
+  "bucket",
+  "ongoing",
+  "type",
+];
+
+const nasty = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "grapheme" }),
+  fc.constantFrom(
+    "",
+    "0",
+    "-1",
+    "1e3",
+    "NaN",
+    "9999999999999999999",
+    "2026-11-23T10:00:00Z",
+    String(T0),
+    "2026-13-45",
+    "0001-01-01",
+    "9999-12-31T23:59:59.999Z",
+    "m-001",
+    "csv",
+    "true",
+    "5m",
+    "%",
+    "%E0%A4%A",
+    "eyJzIjoiZXJyb3IiLCJvIjoiZGVzYyIsImsiOlsiYSIsImIiXX0",
+    "eyJzIjoiZXJyb3IiLCJvIjoiZGVzYyIsImsiOlsxZTMwMCwxXX0",
+    "'; DROP TABLE machines; --",
+  ),
+  fc.integer().map(String),
+);
+
+const segment = fc.oneof(
+  fc.constantFrom("state_change", "error", "power", "sensor", "xray", "latest", "raw", "metadata"),
+  fc.constantFrom("1", "0", "18446744073709551615", "m-001@2026-11-23T10:00:00.000Z"),
+  fc.uuid(),
+  nasty.map(encodeURIComponent),
+);
+
+const path = fc.oneof(
+  fc.tuple(
+    fc.constantFrom(
+      "signals",
+      "machines",
+      "failures",
+      "stream",
+      "admin",
+      "health",
+      "metrics",
+      "openapi.json",
+      "docs",
+    ),
+    fc.array(segment, { maxLength: 4 }),
+  )
+    .map(([head, rest]) => `/${[head, ...rest].join("/")}`),
+  fc.constantFrom("/admin/replay", "/signals/power", "/signals/error/latest"),
+);
+
+const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PARAMS), fc.string()), nasty), {
+  maxLength: 6,
+})
+  .map((pairs) =>
+    pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")
+  );
+
+const headerValue = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+});
+const headers = fc.record({
+  accept: fc.oneof(fc.constantFrom("text/csv", "application/json", "*/*"), headerValue),
+  "if-none-match": headerValue,
+  authorization: fc.oneof(
+    fc.constantFrom("Bearer admin-key-01", "Bearer reader-key-1"),
+    headerValue,
+  ),
+  "content-type": fc.oneof(fc.constant("application/json"), headerValue),
+  "x-request-id": headerValue,
+}, { requiredKeys: [] });
+
+const body = fc.oneof(
+  fc.json(),
+  fc.record({
+    projection: fc.oneof(fc.constantFrom("all", "errors"), fc.string()),
+    fromSeq: fc.anything(),
+    fromTime: nasty,
+  })
+    .map((v) => JSON.stringify(v)),
+);
+
+const replay: ReplayJobs = {
+  start: (request) => ({
+    id: "j",
+    projection: request.projection,
+    state: "running",
+    startedAt: new Date(T0).toISOString(),
+    eventsRead: 0,
+    totalEvents: 0,
+    progress: 0,
+    eventsPerSec: 0,
+    rowsWritten: 0,
+    errors: [],
+  }),
+  get: () => undefined,
+};
+
+Deno.test("no request on any route produces a 5xx", async () => {
+  const env = await startTestEnv();
+  try {
+    const machines = await seedMachines(env.sql, ["running", "idle"]);
+    await seedStateChanges(env.sql, machines, 30);
+    await seedErrors(env.sql, machines, 10);
+    await seedPower(env.sql, machines, 30);
+    // A live projector heartbeat, so /health answers 200 and any 5xx is a real failure.
+    await env
+      .sql`INSERT INTO projector_status (name, heartbeat_at) VALUES ('projector', now() + interval '1 hour')`;
+    const apps = [
+      env.app({ replay }),
+      env.app({
+        settings: { apiKeys: parseApiKeys("reader-key-1:read,admin-key-01:admin") },
+        replay,
+      }),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 1 }),
+        fc.constantFrom("GET", "GET", "GET", "POST", "HEAD"),
+        path,
+        query,
+        headers,
+        body,
+        async (which, method, p, q, h, b) => {
+          // /stream answers forever by design; its inputs are still validated, and a 200 ends here.
+          const url = q ? `${p}?${q}` : p;
+          const res = await apps[which]!.request(url, {
+            method,
+            headers: h,
+            ...(method === "POST" ? { body: b } : {}),
+          });
+          await res.body?.cancel();
+          assert.ok(res.status < 500, `${method} ${url} → ${res.status}`);
+          if (res.status >= 400) {
+            assert.equal(res.headers.get("content-type"), "application/problem+json", url);
+          }
+        },
+      ),
+      { numRuns: 600 },
+    );
+  } finally {
+    await env.close();
+  }
+});

@@ -55,7 +55,7 @@ export function createXrayModel(
     const step = options.intervalMs / count;
     const points: XrayPoint[] = [];
     for (let k = 0; k < count; k++) {
-      points.push([Math.round(k * step), [round(lat, 6), round(lon, 6), round(speed, 3)]]);
+      points.push([Math.floor(k * step), [round(lat, 6), round(lon, 6), round(speed, 3)]]);
       advance(step);
     }
     return points;

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     dataDir: config.DATA_DIR,
     natsUrl: config.NATS_URL,
     databaseUrl: config.DATABASE_URL,
+    natsPort: config.NATS_PORT,
+    postgresPort: config.POSTGRES_PORT,
   }).catch((error: Error) => {
     // A missing binary or a busy port is explained in one line; no stack trace.
     console.error(`[dev] ${error.message}`);

@@ -1,0 +1,156 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { decodeEvent, type SignalEvent } from "../events/mod.ts";
+import { startTestStack } from "../dev/stack.ts";
+import { generateEvents } from "./fleet.ts";
+import { DEFAULT_SENSOR_PROFILE, loadSensorProfile, SAMPLE_SENSOR_FILE } from "./sensor_profile.ts";
+import { fleetOf, type ProducerConfig, runProducer } from "./run.ts";
+import { ProducerStats } from "./stats.ts";
+import { memoryLogger, readStream, streamCount } from "./_testing.ts";
+
+const FROM = Date.parse("2026-11-20T00:00:00Z");
+const profile = await loadSensorProfile(SAMPLE_SENSOR_FILE);
+const byId = (a: SignalEvent, b: SignalEvent) => a.id.localeCompare(b.id);
+
+/** Decodes every stored message under the contract; fails on the first invalid one. */
+function decodeAll(
+  messages: Awaited<ReturnType<typeof readStream>>,
+  signingKey?: string,
+): SignalEvent[] {
+  return messages.map((m) => {
+    const result = decodeEvent(m.data, { subject: m.subject, header: m.header, signingKey });
+    if (!result.ok) throw new Error(`seq ${m.seq}: ${result.error.reason}`);
+    return result.event;
+  });
+}
+
+Deno.test("a bounded backfill stores exactly the expected events, signed and valid; a re-publish adds nothing", async (t) => {
+  const stack = await startTestStack();
+  const nc = await connect({ servers: stack.natsUrl });
+  try {
+    // given a 30 s window of 3 machines and 2 x-ray devices, signed
+    const config: Partial<ProducerConfig> = {
+      seed: 21,
+      machines: 3,
+      xrayMaxPoints: 100,
+      fromMs: FROM,
+      toMs: FROM + 30_000,
+      signingKey: "test-key",
+    };
+    const expected = [
+      ...generateEvents(fleetOf(config, profile), { fromMs: FROM, toMs: FROM + 30_000 }),
+    ];
+    await t.step("the run stores each expected event once", async () => {
+      // when the producer runs
+      const counts = await runProducer(stack.natsUrl, config, { logger: memoryLogger() });
+      // then the stream holds exactly the expected events, every one valid and signed
+      equal(counts.published, expected.length);
+      equal(counts.duplicates, 0);
+      const stored = decodeAll(await readStream(nc), "test-key");
+      equal(new Set(stored.map((e) => e.id)).size, stored.length, "ids are unique");
+      deepEqual(stored.sort(byId), [...expected].sort(byId));
+    });
+    await t.step("a forced re-publish of the same events adds nothing", async () => {
+      // when the same seed and window are published again
+      const counts = await runProducer(stack.natsUrl, config, { logger: memoryLogger() });
+      // then the stream recognises every id and stores nothing new
+      equal(counts.published, expected.length);
+      equal(counts.duplicates, expected.length);
+      equal(await streamCount(nc), expected.length);
+    });
+  } finally {
+    await nc.close();
+    await stack.stop();
+  }
+});
+
+Deno.test("live runs bounded by --duration or --count stop by themselves", async (t) => {
+  const stack = await startTestStack();
+  const nc = await connect({ servers: stack.natsUrl });
+  const live = { machines: 2, xrayMaxPoints: 20, sensorDataFile: null, logIntervalMs: 60_000 };
+  try {
+    await t.step("--duration 2s publishes 2 s of events on the wall clock", async () => {
+      const before = Date.now();
+      const counts = await runProducer(stack.natsUrl, { ...live, durationMs: 2000 }, {
+        logger: memoryLogger(),
+      });
+      const after = Date.now();
+      ok(after - before >= 1900, `took ${after - before} ms`);
+      const stored = decodeAll(await readStream(nc));
+      equal(stored.length, counts.published);
+      // 2 machines × 10 power events a second, for 2 s
+      equal(counts.byType.power, 40);
+      for (const e of stored) {
+        const t = Date.parse(e.occurredAt);
+        ok(t >= before && t < before + 2000 + 100, e.occurredAt);
+      }
+    });
+    await t.step("--count 250 publishes exactly 250 events", async () => {
+      const start = await streamCount(nc);
+      const counts = await runProducer(stack.natsUrl, { ...live, machines: 10, count: 250 }, {
+        logger: memoryLogger(),
+      });
+      equal(counts.published, 250);
+      equal(await streamCount(nc), start + 250);
+    });
+    await t.step("an abort stops a live run, flushing what is in flight", async () => {
+      const controller = new AbortController();
+      const stats = new ProducerStats();
+      const run = runProducer(stack.natsUrl, live, {
+        signal: controller.signal,
+        stats,
+        logger: memoryLogger(),
+      });
+      while (stats.published < 50) await new Promise((r) => setTimeout(r, 20));
+      const start = await streamCount(nc) - stats.published;
+      controller.abort();
+      const counts = await run;
+      equal(counts.unacked, 0);
+      equal(counts.generated, counts.published);
+      equal(await streamCount(nc), start + counts.published);
+    });
+  } finally {
+    await nc.close();
+    await stack.stop();
+  }
+});
+
+Deno.test("restarting nats-server during a run loses no event and duplicates none", async () => {
+  const stack = await startTestStack();
+  try {
+    // given 20 minutes of power for 5 machines: 60 000 events, long enough to restart mid-run
+    const config: Partial<ProducerConfig> = {
+      seed: 5,
+      machines: 5,
+      types: ["power"],
+      fromMs: FROM,
+      toMs: FROM + 20 * 60_000,
+      publishTimeoutMs: 1500,
+    };
+    const expected = new Set(
+      [...generateEvents(fleetOf(config, DEFAULT_SENSOR_PROFILE), {
+        fromMs: FROM,
+        toMs: FROM + 20 * 60_000,
+      })]
+        .map((e) => e.id),
+    );
+    const stats = new ProducerStats();
+    const run = runProducer(stack.natsUrl, config, { stats, logger: memoryLogger() });
+    // when nats-server restarts once a sixth of the events are acknowledged
+    while (stats.published < 10_000) await new Promise((r) => setTimeout(r, 10));
+    await stack.restartNats();
+    const counts = await run;
+    ok(counts.retries > 0, "some publishes failed during the restart and were retried");
+    // then the stream holds every expected id exactly once
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const ids = decodeAll(await readStream(nc)).map((e) => e.id);
+      equal(ids.length, expected.size, "no event lost or duplicated");
+      deepEqual(new Set(ids), expected);
+    } finally {
+      await nc.close();
+    }
+  } finally {
+    await stack.stop();
+  }
+});

@@ -72,7 +72,11 @@ export async function respondList<R extends Row, Out>(
   if (wantsCsv(request.format, c.req.header("accept"))) {
     // A CSV export is the whole selection unless a limit was asked for explicitly.
     const limit = c.req.query("limit") === undefined ? undefined : request.limit;
-    return await csvResponse(spec.query(sql, { order: request.order, after, limit }), {
+    return await csvResponse<R, Key>({
+      fetch: (from, size) => spec.query(sql, { order: request.order, after: from, limit: size }),
+      keyOf: (row) => spec.keyOf(row),
+      after,
+      limit,
       columns: spec.csvColumns,
       toCells: (row) => spec.toCells(row),
       filename: request.filename ?? `${spec.scope.replaceAll(/[^A-Za-z0-9_]/g, "_")}.csv`,

@@ -5,7 +5,8 @@ import { SIGNAL_TYPES, STREAM_NAME } from "../events/mod.ts";
 import { startTestStack } from "../dev/stack.ts";
 import { generateEvents, machineIds, xrayDeviceIds } from "./fleet.ts";
 import { loadSensorProfile, SAMPLE_SENSOR_FILE } from "./sensor_profile.ts";
-import { fleetOf, type ProducerConfig, runProducer } from "./run.ts";
+import { runProducer } from "./run.ts";
+import { fleetOf, type ProducerConfig } from "./settings.ts";
 import { memoryLogger, readStream } from "./_testing.ts";
 
 const HOUR = 3_600_000;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { SIGNAL_TYPES, type SignalType } from "../events/mod.ts";
 import { ConfigError, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
 import { flagOf, parseDuration, parseFlags, parseTime } from "./_flags.ts";
-import { DEFAULT_PRODUCER_CONFIG, type ProducerConfig } from "./run.ts";
+import { DEFAULT_PRODUCER_CONFIG, type ProducerConfig } from "./settings.ts";
 import { XRAY_POINT_LIMIT } from "./xray_model.ts";
 
 /** Where the producer publishes when NATS_URL is unset. */

@@ -15,15 +15,13 @@ export {
   type TimeWindow,
   xrayDeviceIds,
 } from "./fleet.ts";
+export { type RunOptions, runProducer } from "./run.ts";
 export {
   DEFAULT_PRODUCER_CONFIG,
   fleetOf,
   type ProducerConfig,
   resolveWindow,
-  type RunOptions,
-  runProducer,
-  sensorProfileFor,
-} from "./run.ts";
+} from "./settings.ts";
 export { type ProducerCounts, ProducerStats } from "./stats.ts";
 export { Publisher, type PublisherOptions } from "./publisher.ts";
 export { DEFAULT_NATS_URL, loadProducerConfig, ProducerEnv } from "./config.ts";
@@ -33,6 +31,7 @@ export {
   loadSensorProfile,
   SAMPLE_SENSOR_FILE,
   type SensorProfile,
+  sensorProfileFor,
   type SensorStats,
 } from "./sensor_profile.ts";
 export { DEFAULT_FAILURE, type FailureConfig } from "./sensor_model.ts";

@@ -4,7 +4,8 @@ import { decodeEvent, type SignalEvent } from "../events/mod.ts";
 import { startTestStack } from "../dev/stack.ts";
 import { generateEvents } from "./fleet.ts";
 import { DEFAULT_SENSOR_PROFILE, loadSensorProfile, SAMPLE_SENSOR_FILE } from "./sensor_profile.ts";
-import { fleetOf, type ProducerConfig, runProducer } from "./run.ts";
+import { runProducer } from "./run.ts";
+import { fleetOf, type ProducerConfig } from "./settings.ts";
 import { ProducerStats } from "./stats.ts";
 import { memoryLogger, readStream, streamCount } from "./_testing.ts";
 

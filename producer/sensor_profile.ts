@@ -3,6 +3,7 @@
  * bounds of normal rows, and per failure type the pattern its labelled rows show.
  */
 import { parse } from "csv-parse";
+import type { Logger } from "../lib/mod.ts";
 
 /** What the simulator knows about one sensor. */
 export interface SensorStats {
@@ -117,4 +118,27 @@ function statsOf(name: string, values: readonly number[]): SensorStats {
     min: values.reduce((a, b) => Math.min(a, b)) - 0.5 * std,
     max: values.reduce((a, b) => Math.max(a, b)) + 0.5 * std,
   };
+}
+
+/** Loads the sensor profile of `path`; falls back to built-in defaults, and says so. */
+export async function sensorProfileFor(
+  path: string | null,
+  logger: Logger,
+): Promise<SensorProfile> {
+  if (path === null) {
+    logger.info("no SENSOR_DATA_FILE: using built-in sensor statistics");
+    return DEFAULT_SENSOR_PROFILE;
+  }
+  try {
+    const profile = await loadSensorProfile(path);
+    logger.info("sensor statistics learnt", {
+      file: path,
+      sensors: profile.sensors.length,
+      failureTypes: Object.keys(profile.failures),
+    });
+    return profile;
+  } catch (error) {
+    logger.warn("cannot learn sensor statistics: using built-in defaults", { file: path, error });
+    return DEFAULT_SENSOR_PROFILE;
+  }
 }

@@ -4,8 +4,8 @@ import {
   learnSensorProfile,
   loadSensorProfile,
   SAMPLE_SENSOR_FILE,
+  sensorProfileFor,
 } from "./sensor_profile.ts";
-import { sensorProfileFor } from "./run.ts";
 import type { Logger } from "../lib/mod.ts";
 
 Deno.test("a profile learns mean, spread and bounds from normal rows and patterns from labelled rows", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
+import { idOf, seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
 import { startTestEnv } from "./_test_stack.ts";
 
 const MACHINES = ["running", "idle", "fault"];
@@ -108,6 +108,33 @@ Deno.test("signal lists filter, paginate and export read-model rows", async (t) 
           assert.equal(new Set(rows.map((r) => r.id)).size, 90);
           assert.equal(rows.reduce((sum, r) => sum + (r.samples as number), 0), 150 * 3 * 6000);
         }
+      },
+    );
+
+    await t.step(
+      "sensor readings filter by failure; x-ray scans list their summaries",
+      async () => {
+        for (let i = 0; i < 6; i++) {
+          await env.sql`INSERT INTO sensor_readings VALUES (${20_000 + i}, ${idOf(i, 3)}, 'm-001',
+          ${new Date(T0 + i * 1000)}, ${env.sql.json({ temp: 20 + i, vib: 0.5 })},
+          ${i >= 4 ? "bearing" : null}, ${i >= 4 ? i / 10 : null})`;
+          await env.sql`INSERT INTO xray_scans VALUES (${30_000 + i}, ${idOf(i, 4)}, 'm-002',
+          ${new Date(T0 + i * 1000)}, 10, 1, 2, 3, 4, 0, 5, 9, 1000)`;
+        }
+        const failing = await json(await app.request("/signals/sensor?failure=true"));
+        assert.deepEqual(failing.data.map((r) => r.seq), [20_005, 20_004]);
+        assert.deepEqual(failing.data[0]!.failure, { type: "bearing", progress: 0.5 });
+        assert.deepEqual(failing.data[0]!.readings, { temp: 25, vib: 0.5 });
+        const healthy = await json(await app.request("/signals/sensor?failure=false&order=asc"));
+        assert.deepEqual(healthy.data.map((r) => r.failure), [null, null, null, null]);
+        const csv = parse(await (await app.request("/signals/sensor?format=csv")).text(), {
+          columns: true,
+        }) as Record<string, string>[];
+        assert.deepEqual(JSON.parse(csv[0]!.readings!), { temp: 25, vib: 0.5 });
+        const scans = await json(await app.request("/signals/xray?machine=m-002&limit=2"));
+        assert.equal(scans.data.length, 2);
+        assert.deepEqual(scans.data[0]!.speed, { min: 0, avg: 5, max: 9 });
+        assert.ok(scans.next);
       },
     );
 

@@ -57,11 +57,22 @@ end
 `;
 }
 
-async function wrk(url: string, script: string, seconds: number) {
+async function wrk(url: string, script: string, seconds: number, connections: number) {
   const file = await Deno.makeTempFile({ suffix: ".lua" });
   try {
     await Deno.writeTextFile(file, script);
-    const args = ["-t2", "-c16", `-d${seconds}s`, "--latency", "--timeout", "5s", "-s", file, url];
+    const threads = Math.min(2, connections);
+    const args = [
+      `-t${threads}`,
+      `-c${connections}`,
+      `-d${seconds}s`,
+      "--latency",
+      "--timeout",
+      "5s",
+      "-s",
+      file,
+      url,
+    ];
     const out = await new Deno.Command("wrk", { args, stdin: "null" }).output();
     if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
     return parseWrk(new TextDecoder().decode(out.stdout));
@@ -163,14 +174,18 @@ async function main(): Promise<void> {
         windowScript("/signals/power?bucket=1h&limit=240", 29 * 24, 24),
       ],
     ];
-    console.log("| query | p50 ms | p99 ms | req/s | errors |\n| --- | --- | --- | --- | --- |");
+    console.log(
+      "| query | connections | p50 ms | p99 ms | req/s | errors |\n| --- | --- | --- | --- | --- | --- |",
+    );
     for (const [what, path, script] of cases) {
-      const r = await wrk(`${base}${path}`, script, seconds);
-      console.log(
-        `| ${what} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${
-          r.requestsPerSec.toFixed(0)
-        } | ${r.errors} |`,
-      );
+      for (const connections of [1, 16]) {
+        const r = await wrk(`${base}${path}`, script, seconds, connections);
+        console.log(
+          `| ${what} | ${connections} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${
+            r.requestsPerSec.toFixed(0)
+          } | ${r.errors} |`,
+        );
+      }
     }
     const before = await rssOf(api.pid);
     const watch = sampleRss(api.pid);

@@ -72,7 +72,9 @@ export class Publisher {
 
   /** Starts publishing `event` now; its ack is awaited in the background. Check `hasRoom` first. */
   send(event: SignalEvent): void {
-    this.#stats.inFlight++;
+    const stats = this.#stats;
+    stats.inFlight++;
+    if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
     this.#send(event).finally(() => this.#release());
   }
 

@@ -116,6 +116,25 @@ Deno.test("live runs bounded by --duration or --count stop by themselves", async
   }
 });
 
+Deno.test("a backfill faster than the stream is held back by the in-flight window", async () => {
+  const stack = await startTestStack();
+  try {
+    // given a simulation far faster than acks come back, and a window of 16
+    const stats = new ProducerStats();
+    const config = { machines: 5, types: ["power" as const], fromMs: FROM, toMs: FROM + 60_000 };
+    const counts = await runProducer(stack.natsUrl, { ...config, maxInFlight: 16 }, {
+      stats,
+      logger: memoryLogger(),
+    });
+    // then no more than 16 publishes ever waited for an ack, and nothing was dropped
+    equal(stats.peakInFlight, 16);
+    equal(counts.published, 5 * 600);
+    equal(counts.generated, counts.published);
+  } finally {
+    await stack.stop();
+  }
+});
+
 Deno.test("restarting nats-server during a run loses no event and duplicates none", async () => {
   const stack = await startTestStack();
   try {

@@ -34,6 +34,8 @@ export class ProducerStats {
   unacked = 0;
   samples = 0;
   inFlight = 0;
+  /** The most publishes that ever awaited their ack at once: at most the window. */
+  peakInFlight = 0;
   readonly byType: Record<SignalType, number> = zeroByType();
   readonly startedAt: number = performance.now();
   #last = { at: this.startedAt, byType: zeroByType(), samples: 0 };

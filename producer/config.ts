@@ -45,10 +45,9 @@ export const ProducerEnv = z.object({
   SEED: z.coerce.number({ message: "must be a number" }).int("must be a whole number").optional(),
   MACHINES: positiveInt(d.machines).refine((n) => n <= 10_000, "must be at most 10000"),
   TYPES: types.default([...SIGNAL_TYPES]),
-  POWER_BATCH_MS: positiveInt(d.powerBatchMs).refine(
-    (n) => n % 10 === 0,
-    "must be a multiple of 10 (100 Hz)",
-  ),
+  POWER_BATCH_MS: positiveInt(d.powerBatchMs)
+    .refine((n) => n % 10 === 0, "must be a multiple of 10 (100 Hz)")
+    .refine((n) => n <= 60_000, "must be at most 60000 (one event a minute)"),
   SENSORS: positiveInt(d.sensors).refine((n) => n <= 1000, "must be at most 1000"),
   SENSOR_INTERVAL_MS: positiveInt(d.sensorIntervalMs),
   SENSOR_DATA_FILE: z.string().optional(),

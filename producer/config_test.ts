@@ -65,6 +65,7 @@ Deno.test("a bad value stops start-up with a message naming the variable", async
     [["--machines", "0"], {}, "MACHINES", /--machines \(MACHINES\)="0"/],
     [[], { TYPES: "power,nope" }, "TYPES", /must list types from/],
     [[], { POWER_BATCH_MS: "15" }, "POWER_BATCH_MS", /multiple of 10/],
+    [[], { POWER_BATCH_MS: "120000" }, "POWER_BATCH_MS", /at most 60000/],
     [[], { DURATION: "10" }, "DURATION", /duration like 30s/],
     [[], { FROM: "yesterday" }, "FROM", /ISO 8601/],
     [[], { TO: "2026-11-21T00:00Z" }, "TO", /TO needs FROM/],

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
 import { decodeEvent, encodeEvent, SIGNAL_TYPES, type SignalEvent } from "../events/mod.ts";
 import { fleetConfig, generateEvents, machineIds, xrayDeviceIds } from "./fleet.ts";
@@ -9,13 +10,18 @@ const profile = await loadSensorProfile(SAMPLE_SENSOR_FILE);
 const small = { machines: 3, sensorProfile: profile, xrayMaxPoints: 50 };
 
 Deno.test("the same seed gives the same events, ids included; another seed gives others", () => {
-  const window = { fromMs: FROM, toMs: FROM + 2 * MINUTE };
-  const a = [...generateEvents({ ...small, seed: 42 }, window)];
-  const b = [...generateEvents({ ...small, seed: 42 }, window)];
-  const c = [...generateEvents({ ...small, seed: 43 }, window)];
-  ok(a.length > 1000);
-  deepEqual(a, b);
-  notDeepEqual(a.map((e) => e.id), c.map((e) => e.id));
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (seed) => {
+      const window = { fromMs: FROM, toMs: FROM + 20_000 };
+      const a = [...generateEvents({ ...small, seed }, window)];
+      const b = [...generateEvents({ ...small, seed }, window)];
+      const c = [...generateEvents({ ...small, seed: seed + 1 }, window)];
+      ok(a.length > 500);
+      deepEqual(a, b);
+      notDeepEqual(a.map((e) => e.id), c.map((e) => e.id));
+    }),
+    { numRuns: 10 },
+  );
 });
 
 Deno.test("events come in time order inside the window, with unique ids, each valid under the contract", () => {

@@ -1,0 +1,49 @@
+/** The projector's configuration, read from the environment once. */
+import { z } from "zod";
+import { optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+
+const ProjectorEnv = z.object({
+  NATS_URL: optionalUrl(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
+  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
+    "postgres://postgres@127.0.0.1:5432/signals",
+  ),
+  SIGNING_KEY: z.string().optional(),
+  PROJECTOR_BATCH_SIZE: positiveInt(2000),
+  PROJECTOR_LINGER_MS: positiveInt(25),
+  PROJECTOR_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: "must match [A-Za-z0-9_-]{1,64}",
+  }).default("projector"),
+  PROJECTOR_STATUS_MS: positiveInt(1000),
+});
+
+/** Settings of a running projector. */
+export interface ProjectorConfig {
+  natsUrl: string;
+  databaseUrl: string;
+  /** When set, unsigned or wrongly signed events are dead-lettered. */
+  signingKey?: string;
+  /** Most messages per batch (one transaction). */
+  batchSize: number;
+  /** How long a batch waits for more messages once it has one, in ms. */
+  lingerMs: number;
+  /** Name of the durable consumer, and of the row in `projector_status`. */
+  consumerName: string;
+  /** How often `projector_status` is written, in ms. */
+  statusIntervalMs: number;
+}
+
+/** Reads the configuration; throws a ConfigError naming the bad variable. */
+export function loadConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): ProjectorConfig {
+  const e = parseEnv(ProjectorEnv, env);
+  return {
+    natsUrl: e.NATS_URL,
+    databaseUrl: e.DATABASE_URL,
+    signingKey: e.SIGNING_KEY,
+    batchSize: e.PROJECTOR_BATCH_SIZE,
+    lingerMs: e.PROJECTOR_LINGER_MS,
+    consumerName: e.PROJECTOR_CONSUMER,
+    statusIntervalMs: e.PROJECTOR_STATUS_MS,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The projector service: reads `SIGNALS` with a durable consumer and keeps every read model in
+ * PostgreSQL up to date, one transaction per batch. `deno task projector`; configured by
+ * NATS_URL, DATABASE_URL, SIGNING_KEY and PROJECTOR_* (see config.ts). SIGINT or SIGTERM ends it
+ * after the batch in hand, with exit code 0.
+ * @module
+ */
+import { createLogger, runService } from "../lib/mod.ts";
+import { loadConfig } from "./config.ts";
+import { runProjector } from "./runner.ts";
+
+await runService(async () => {
+  const config = loadConfig();
+  const logger = createLogger("projector");
+  const stop = new AbortController();
+  const onSignal = () => {
+    logger.info("stopping");
+    stop.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  logger.info("starting", { batchSize: config.batchSize, signed: Boolean(config.signingKey) });
+  await runProjector(config, stop.signal, { logger });
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+});

@@ -1,0 +1,84 @@
+import { deepEqual, equal } from "node:assert/strict";
+import fc from "fast-check";
+import postgres from "postgres";
+import { startTestStack } from "../../dev/stack.ts";
+import { migrate } from "../migrate.ts";
+import { anyDeliveries, anyStream, asMessages, event } from "../_test_events.ts";
+import { decodeBatch } from "../decode_batch.ts";
+import { applyBatch, emptyViews } from "../projections/views.ts";
+import { commitBatch } from "./commit_batch.ts";
+import { readViews } from "./read_views.ts";
+import { createSchemaLike, dropSchema } from "./schema.ts";
+
+Deno.test("batch writer in PostgreSQL", async (t) => {
+  const stack = await startTestStack();
+  const sql = postgres(stack.databaseUrl, { max: 4, onnotice: () => {} });
+  try {
+    await migrate(sql);
+
+    await t.step(
+      "any split with redelivery equals one clean pass and the in-memory views",
+      async () => {
+        let run = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            anyStream.chain((m) => fc.tuple(fc.constant(m), anyDeliveries(m.length))),
+            async ([messages, deliveries]) => {
+              const schema = `prop_${run++}`;
+              await createSchemaLike(sql, schema);
+              try {
+                // given the views of one clean pass, in memory
+                const expected = emptyViews();
+                applyBatch(expected, decodeBatch(messages));
+                // when the stream is written in ranges, some delivered again
+                for (const [start, end] of deliveries) {
+                  await commitBatch(sql, decodeBatch(messages.slice(start, end)), { schema });
+                }
+                // then the tables hold exactly those views
+                deepEqual(await readViews(sql, schema), expected);
+              } finally {
+                await dropSchema(sql, schema);
+              }
+            },
+          ),
+          { numRuns: 25, endOnFailure: true },
+        );
+      },
+    );
+
+    await t.step(
+      "text with quotes, braces, commas and NULL survives the array parameters",
+      async () => {
+        const message = `"{a,b}" \\ NULL ' ${"é"}\n`;
+        const messages = asMessages([
+          event("error", "m-1", "2026-11-23T10:00:00.000Z", {
+            code: "NULL",
+            severity: "info",
+            message,
+          }),
+        ]);
+        await commitBatch(sql, decodeBatch(messages));
+        const views = await readViews(sql);
+        equal(views.errors.get(1)?.message, message);
+        equal(views.errors.get(1)?.code, "NULL");
+      },
+    );
+
+    await t.step("a second commit of the same batch changes nothing", async () => {
+      const before = await readViews(sql);
+      const messages = asMessages([
+        event("error", "m-1", "2026-11-23T10:00:00.000Z", {
+          code: "X",
+          severity: "info",
+          message: "",
+        }),
+      ]);
+      const result = await commitBatch(sql, decodeBatch(messages));
+      equal(result.projected, 0);
+      deepEqual(await readViews(sql), before);
+    });
+  } finally {
+    await sql.end();
+    await stack.stop();
+  }
+});

@@ -135,42 +135,46 @@ Deno.test("a backfill faster than the stream is held back by the in-flight windo
   }
 });
 
-Deno.test("restarting nats-server during a run loses no event and duplicates none", async () => {
-  const stack = await startTestStack();
-  try {
-    // given 20 minutes of power for 5 machines: 60 000 events, long enough to restart mid-run
-    const config: Partial<ProducerConfig> = {
-      seed: 5,
-      machines: 5,
-      types: ["power"],
-      fromMs: FROM,
-      toMs: FROM + 20 * 60_000,
-      publishTimeoutMs: 1500,
-    };
-    const expected = new Set(
-      [...generateEvents(fleetOf(config, DEFAULT_SENSOR_PROFILE), {
-        fromMs: FROM,
-        toMs: FROM + 20 * 60_000,
-      })]
-        .map((e) => e.id),
+Deno.test("restarting nats-server during a run loses no event and duplicates none", async (t) => {
+  for (const kill of [false, true]) {
+    await t.step(
+      kill ? "killed (SIGKILL) and restarted" : "stopped (SIGTERM) and restarted",
+      async () => {
+        const stack = await startTestStack();
+        try {
+          // given 20 minutes of power for 5 machines: 60 000 events, long enough to restart mid-run
+          const window = { fromMs: FROM, toMs: FROM + 20 * 60_000 };
+          const config: Partial<ProducerConfig> = {
+            seed: 5,
+            machines: 5,
+            types: ["power"],
+            ...window,
+            publishTimeoutMs: 1500,
+          };
+          const expected = new Set(
+            [...generateEvents(fleetOf(config, DEFAULT_SENSOR_PROFILE), window)].map((e) => e.id),
+          );
+          const stats = new ProducerStats();
+          const run = runProducer(stack.natsUrl, config, { stats, logger: memoryLogger() });
+          // when nats-server restarts once a sixth of the events are acknowledged
+          while (stats.published < 10_000) await new Promise((r) => setTimeout(r, 10));
+          await stack.restartNats({ kill });
+          const counts = await run;
+          ok(counts.retries > 0, "some publishes failed during the restart and were retried");
+          equal(counts.unacked, 0);
+          // then the stream holds every expected id exactly once
+          const nc = await connect({ servers: stack.natsUrl });
+          try {
+            const ids = decodeAll(await readStream(nc)).map((e) => e.id);
+            equal(ids.length, expected.size, "no event lost or duplicated");
+            deepEqual(new Set(ids), expected);
+          } finally {
+            await nc.close();
+          }
+        } finally {
+          await stack.stop();
+        }
+      },
     );
-    const stats = new ProducerStats();
-    const run = runProducer(stack.natsUrl, config, { stats, logger: memoryLogger() });
-    // when nats-server restarts once a sixth of the events are acknowledged
-    while (stats.published < 10_000) await new Promise((r) => setTimeout(r, 10));
-    await stack.restartNats();
-    const counts = await run;
-    ok(counts.retries > 0, "some publishes failed during the restart and were retried");
-    // then the stream holds every expected id exactly once
-    const nc = await connect({ servers: stack.natsUrl });
-    try {
-      const ids = decodeAll(await readStream(nc)).map((e) => e.id);
-      equal(ids.length, expected.size, "no event lost or duplicated");
-      deepEqual(new Set(ids), expected);
-    } finally {
-      await nc.close();
-    }
-  } finally {
-    await stack.stop();
   }
 });

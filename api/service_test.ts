@@ -137,7 +137,10 @@ Deno.test("health, metrics, OpenAPI and docs describe the running service", asyn
         assert.doesNotMatch(html, /https?:\/\//);
         assert.match(page.headers.get("content-security-policy")!, /script-src 'self'/);
         const script = await app.request("/docs/app.js");
-        assert.match(await script.text(), /openapi\.json/);
+        const js = await script.text();
+        assert.match(js, /openapi\.json/);
+        // Parses as JavaScript (compiled, not run).
+        new Function(js);
       },
     );
 

@@ -13,17 +13,20 @@ export interface ApiKey {
   role: Role;
 }
 
-/** Parses `key:role,key:role`; throws an Error saying which entry is wrong. */
+/** Parses `key:role,key:role`; throws an Error saying which entry is wrong, without the key. */
 export function parseApiKeys(text: string): ApiKey[] {
   const keys: ApiKey[] = [];
-  for (const entry of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+  const entries = text.split(",").map((part) => part.trim()).filter(Boolean);
+  for (const [index, entry] of entries.entries()) {
     const at = entry.lastIndexOf(":");
     const key = at > 0 ? entry.slice(0, at) : "";
     const role = at > 0 ? entry.slice(at + 1) : "";
     if (!key || !(ROLES as readonly string[]).includes(role)) {
-      throw new Error(`entry '${entry.slice(0, 8)}…' must be key:role with role read or admin`);
+      throw new Error(`entry ${index + 1} must be key:role with role read or admin`);
     }
-    if (key.length < 8) throw new Error(`a key must have at least 8 characters`);
+    if (key.length < 8) {
+      throw new Error(`the key of entry ${index + 1} is shorter than 8 characters`);
+    }
     keys.push({ key, role: role as Role });
   }
   return keys;

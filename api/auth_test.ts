@@ -18,6 +18,7 @@ Deno.test("API_KEYS parses key:role pairs and names the variable when wrong", as
       assert.throws(() => readApiConfig({ API_KEYS: value }), (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.equal(error.variable, "API_KEYS");
+        assert.ok(!error.message.includes("abcdefgh"), "the message does not echo keys");
         return true;
       });
     }

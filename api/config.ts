@@ -1,7 +1,7 @@
 /** The API's configuration, read once from the environment. */
 import { z } from "zod";
-import { optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
-import { parseApiKeys } from "./auth.ts";
+import { ConfigError, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+import { type ApiKey, parseApiKeys } from "./auth.ts";
 
 /** Environment variables read by the API. */
 export const ApiEnv = z.object({
@@ -12,14 +12,7 @@ export const ApiEnv = z.object({
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
     "postgres://postgres@127.0.0.1:5432/signals",
   ),
-  API_KEYS: z.string().default("").transform((value, ctx) => {
-    try {
-      return parseApiKeys(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message });
-      return z.NEVER;
-    }
-  }),
+  API_KEYS: z.string().default(""),
   CORS_ORIGINS: z.string().default("").transform((value) =>
     value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")
   ),
@@ -31,11 +24,17 @@ export const ApiEnv = z.object({
 });
 
 /** The parsed configuration. */
-export type ApiConfig = z.infer<typeof ApiEnv>;
+export type ApiConfig = Omit<z.infer<typeof ApiEnv>, "API_KEYS"> & { API_KEYS: ApiKey[] };
 
 /** Reads the API configuration; throws a `ConfigError` naming the bad variable. */
 export function readApiConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): ApiConfig {
-  return parseEnv(ApiEnv, env);
+  const config = parseEnv(ApiEnv, env);
+  try {
+    return { ...config, API_KEYS: parseApiKeys(config.API_KEYS) };
+  } catch (error) {
+    // The message must not echo the value: it holds secrets.
+    throw new ConfigError("API_KEYS", `Invalid API_KEYS: ${(error as Error).message}`);
+  }
 }

@@ -1,0 +1,133 @@
+/**
+ * The stream scans a rebuild from a point needs for the rows that events on both sides of the
+ * point fed: the open failure episodes' peaks, and the boundary power minutes' earlier samples.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Sql } from "postgres";
+import { decodeBatch } from "../decode_batch.ts";
+import type { StreamEvent } from "../types.ts";
+import { projectFailures } from "../projections/failures.ts";
+import {
+  mergePowerMinute,
+  powerMinuteKey,
+  type PowerMinuteRow,
+  projectPowerMinutes,
+} from "../projections/power_minutes.ts";
+import { writePowerMinutes } from "../store/write_aggregates.ts";
+import type { SeedNeeds } from "./_point.ts";
+import { seqAtTime, StreamReader } from "./stream_reader.ts";
+
+/**
+ * How long before a boundary minute the scan for its earlier samples starts, by stream time.
+ * Power events are stored after their samples were taken, so this covers any event up to this
+ * long; the scan checks its counts against the live rows and falls back when they differ.
+ */
+export const POWER_LOOKBACK_MS = 15 * 60_000;
+
+/** A partial rebuild cannot be done correctly; the projection is rebuilt in full instead. */
+export class PartialNotPossible extends Error {
+  override name = "PartialNotPossible";
+}
+
+interface ScanOptions {
+  signingKey?: string;
+  signal?: AbortSignal;
+}
+
+async function scan(
+  nc: NatsConnection,
+  range: { from: number; through: number },
+  options: ScanOptions,
+  onEvents: (events: StreamEvent[]) => void,
+): Promise<number> {
+  if (range.through < range.from) return 0;
+  const reader = await StreamReader.open(nc, { startSeq: range.from });
+  let read = 0;
+  while (reader.lastSeq < range.through) {
+    options.signal?.throwIfAborted();
+    const messages = await reader.readThrough(Math.min(range.through, reader.lastSeq + 8192));
+    read += messages.length;
+    onEvents(decodeBatch(messages, { signingKey: options.signingKey }).events);
+  }
+  return read;
+}
+
+/** Recomputes the peak of each episode open at the point from its events before the point. */
+export async function seedFailurePeaks(
+  deps: { sql: Sql; nats: NatsConnection },
+  shadow: string,
+  spanning: SeedNeeds["spanning"],
+  options: ScanOptions & { point: number },
+): Promise<number> {
+  if (spanning.length === 0) return 0;
+  const byMachine = new Map(spanning.map((e) => [e.machine_id, e]));
+  const events = new Map<string, StreamEvent[]>();
+  const from = Math.min(...spanning.map((e) => e.start_seq));
+  const read = await scan(deps.nats, { from, through: options.point - 1 }, options, (batch) => {
+    for (const e of batch) {
+      const episode = byMachine.get(e.event.machineId);
+      if (e.event.type !== "sensor" || !episode || e.seq < episode.start_seq) continue;
+      const list = events.get(episode.machine_id) ?? [];
+      list.push(e);
+      events.set(episode.machine_id, list);
+    }
+  });
+  for (const episode of spanning) {
+    const rows = projectFailures(events.get(episode.machine_id) ?? [], []);
+    const row = rows.find((r) => r.start_seq === episode.start_seq);
+    if (!row || row.ended_at !== null || row.type !== episode.type) {
+      throw new PartialNotPossible(
+        `failure episode ${episode.start_seq} of ${episode.machine_id} does not replay as open at the point`,
+      );
+    }
+    await deps.sql`UPDATE ${deps.sql(`${shadow}.failures`)} SET peak_progress = ${row.peak_progress}
+      WHERE start_seq = ${episode.start_seq}`;
+  }
+  return read;
+}
+
+/**
+ * Adds to the shadow the samples that events before the point put into the boundary minutes,
+ * after checking that the scan saw every event and sample the live rows count up to their
+ * checkpoint (so nothing stored long before its minute was missed).
+ */
+export async function seedBoundaryMinutes(
+  deps: { sql: Sql; nats: NatsConnection },
+  shadow: string,
+  needs: SeedNeeds,
+  options: ScanOptions & { point: number },
+): Promise<number> {
+  if (needs.mixed.length === 0) return 0;
+  const live = new Map(needs.mixed.map((r) => [powerMinuteKey(r), r]));
+  const earliest = Math.min(...needs.mixed.map((r) => Date.parse(r.minute)));
+  const from = Math.min(
+    options.point,
+    await seqAtTime(deps.nats, new Date(earliest - POWER_LOOKBACK_MS)),
+  );
+  const through = needs.liveSeq.get("power_minutes") ?? 0;
+  const before = new Map<string, PowerMinuteRow>();
+  const counted = new Map<string, PowerMinuteRow>();
+  const add = (into: Map<string, PowerMinuteRow>, rows: PowerMinuteRow[]) => {
+    for (const row of rows) {
+      const key = powerMinuteKey(row);
+      if (!live.has(key)) continue;
+      const seen = into.get(key);
+      into.set(key, seen ? mergePowerMinute(seen, row) : row);
+    }
+  };
+  const read = await scan(deps.nats, { from, through }, options, (batch) => {
+    const power = batch.filter((e) => e.event.type === "power");
+    add(before, projectPowerMinutes(power.filter((e) => e.seq < options.point)));
+    add(counted, projectPowerMinutes(power));
+  });
+  for (const [key, row] of live) {
+    const seen = counted.get(key);
+    if (seen?.samples !== row.samples || seen.events !== row.events) {
+      throw new PartialNotPossible(
+        `power minute ${key} has ${row.samples} samples live but ${seen?.samples ?? 0} in the scan`,
+      );
+    }
+  }
+  await deps.sql.begin((tx) => writePowerMinutes(tx, [...before.values()], shadow));
+  return read;
+}

@@ -1,0 +1,99 @@
+/**
+ * The swap: one transaction that locks the live checkpoints (the live projector's next commit
+ * waits on the same rows), applies to the shadow whatever the live projector committed after the
+ * shadow's checkpoint, moves the live tables out and the shadow tables in, records the shadow's
+ * dead letters, and moves the live checkpoints to the shadow's.
+ */
+import type { Sql, TransactionSql } from "postgres";
+import { decodeBatch } from "../decode_batch.ts";
+import type { DecodedBatch, ProjectionName } from "../types.ts";
+import { failureMachinesOf, projectBatch } from "../projections/batch.ts";
+import { loadOngoingFailures, lockCheckpoints } from "../store/checkpoints.ts";
+import { writeChanges } from "../store/commit_batch.ts";
+import type { RebuildSchemas } from "./_schemas.ts";
+import type { ProjectionPlan } from "./_point.ts";
+import type { StreamReader } from "./stream_reader.ts";
+
+/** What the swap did. */
+export interface SwapResult {
+  /** Events the live projector had committed past the shadow, applied inside the swap. */
+  gapEvents: number;
+  rowsWritten: number;
+  /** The checkpoint both the rebuilt tables and the live projector go on from. */
+  checkpoint: number;
+}
+
+/** Swaps the shadow tables in; `reader` is positioned right after the shadow's checkpoint. */
+export async function swapIn(
+  sql: Sql,
+  schemas: RebuildSchemas,
+  options: { plans: ProjectionPlan[]; reader: StreamReader; signingKey?: string },
+): Promise<SwapResult> {
+  const projections = options.plans.map((p) => p.projection);
+  const { shadow, retired } = schemas;
+  return await sql.begin(async (tx) => {
+    await tx`SET LOCAL statement_timeout = 0`;
+    const live = await lockCheckpoints(tx, projections, "public");
+    const mine = await lockCheckpoints(tx, projections, shadow);
+    const gap = await applyGap(tx, shadow, { ...options, live, mine });
+    await tx.unsafe(`CREATE SCHEMA ${retired}`);
+    for (const p of projections) {
+      await tx.unsafe(`ALTER TABLE public.${p} SET SCHEMA ${retired}`);
+      await tx.unsafe(`ALTER TABLE ${shadow}.${p} SET SCHEMA public`);
+    }
+    await tx.unsafe(`INSERT INTO public.dead_letters SELECT * FROM ${shadow}.dead_letters
+      ON CONFLICT (seq) DO NOTHING`);
+    // A full rebuild knows the latest event time itself; a partial one only saw events after
+    // the point, and the live value covers the ones before it.
+    const full = options.plans.filter((p) => p.mode === "full").map((p) => p.projection);
+    const [row] = await tx<{ last_seq: string | number }[]>`
+      UPDATE public.projection_checkpoints c SET
+        last_seq = s.last_seq,
+        last_event_at = CASE WHEN c.projection = ANY(${full}::text[]) THEN s.last_event_at
+          ELSE GREATEST(c.last_event_at, s.last_event_at) END,
+        updated_at = now()
+      FROM ${tx(`${shadow}.projection_checkpoints`)} s
+      WHERE c.projection = s.projection AND c.projection = ANY(${projections as string[]}::text[])
+      RETURNING c.last_seq`;
+    return { ...gap, checkpoint: Number(row?.last_seq ?? 0) };
+  }) as SwapResult;
+}
+
+async function applyGap(
+  tx: TransactionSql,
+  shadow: string,
+  options: {
+    live: Map<ProjectionName, number>;
+    mine: Map<ProjectionName, number>;
+    reader: StreamReader;
+    signingKey?: string;
+  },
+): Promise<{ gapEvents: number; rowsWritten: number }> {
+  const target = Math.max(...options.live.values());
+  const behind = [...options.mine].filter(([p, seq]) => (options.live.get(p) ?? 0) > seq);
+  if (behind.length === 0) return { gapEvents: 0, rowsWritten: 0 };
+  const messages = await options.reader.readThrough(target);
+  const decoded = decodeBatch(messages, { signingKey: options.signingKey });
+  let rowsWritten = 0;
+  // Each projection stops exactly at its own live checkpoint; later events are the live
+  // projector's to apply after the swap.
+  for (const [projection] of behind) {
+    const until = options.live.get(projection)!;
+    const batch: DecodedBatch = {
+      events: decoded.events.filter((e) => e.seq <= until),
+      deadLetters: decoded.deadLetters.filter((d) => d.seq <= until),
+      lastSeq: until,
+    };
+    const checkpoints = new Map([[projection, options.mine.get(projection)!]]);
+    const machines = projection === "failures" ? failureMachinesOf(batch, checkpoints) : [];
+    const ongoingFailures = await loadOngoingFailures(tx, machines, shadow);
+    const changes = projectBatch(batch, {
+      checkpoints,
+      ongoingFailures,
+      projections: [projection],
+    });
+    await writeChanges(tx, changes, { schema: shadow });
+    for (const rows of Object.values(changes.rows)) rowsWritten += rows?.length ?? 0;
+  }
+  return { gapEvents: messages.length, rowsWritten };
+}

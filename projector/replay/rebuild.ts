@@ -1,0 +1,242 @@
+/**
+ * One rebuild, blue/green: lock the projections, clear leftovers, seed a shadow schema, replay
+ * the stream into it with the live projector's own batch writer, catch up with the head, swap.
+ * Until the swap commits, nothing live changes; whatever happens, the shadow is dropped.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Sql } from "postgres";
+import type { Logger } from "../../lib/mod.ts";
+import { decodeBatch } from "../decode_batch.ts";
+import { type ProjectionName, PROJECTIONS } from "../types.ts";
+import { commitBatch, type CommitResult } from "../store/commit_batch.ts";
+import { dropSchema } from "../store/schema.ts";
+import {
+  createShadow,
+  dropRetired,
+  dropStaleSchemas,
+  schemasFor,
+  tryLockProjections,
+  unlockProjections,
+} from "./_schemas.ts";
+import { type ProjectionPlan, seedFromLive } from "./_point.ts";
+import { PartialNotPossible, seedBoundaryMinutes, seedFailurePeaks } from "./_seed_scans.ts";
+import { swapIn } from "./_swap.ts";
+import type { RebuildPhase, RebuildProgress } from "./progress.ts";
+import { seqAtTime, streamBounds, StreamReader } from "./stream_reader.ts";
+
+/** Connections and settings a rebuild runs with. */
+export interface RebuildDeps {
+  sql: Sql;
+  nats: NatsConnection;
+  /** The live projector's key: unsigned events become dead letters the same way. */
+  signingKey?: string;
+  logger?: Logger;
+}
+
+/** What to rebuild. */
+export interface RebuildRequest {
+  projection: ProjectionName | "all";
+  /** Recompute what events at or after this sequence produced. */
+  fromSeq?: number;
+  /** Recompute what events the stream stored at or after this time produced. */
+  fromTime?: string | Date;
+}
+
+/** Options of {@linkcode rebuild}. */
+export interface RebuildOptions {
+  /** Messages per fetch and per shadow transaction. @default 8192 */
+  batchSize?: number;
+  /** Stops the rebuild; the live tables stay as they were. */
+  signal?: AbortSignal;
+  /** Called after each batch and at each phase. */
+  onProgress?: (progress: RebuildProgress) => void;
+  /** Names the shadow schema (8 hex digits). @default random */
+  id?: string;
+}
+
+/** What a finished rebuild did. */
+export interface RebuildSummary {
+  id: string;
+  plans: ProjectionPlan[];
+  eventsRead: number;
+  rowsWritten: number;
+  deadLetters: number;
+  /** Events the live projector had committed past the shadow, applied during the swap. */
+  gapEvents: number;
+  checkpoint: number;
+  elapsedMs: number;
+  eventsPerSec: number;
+}
+
+/** Another rebuild of the same projection is running (in this process or another). */
+export class ReplayConflictError extends Error {
+  override name = "ReplayConflictError";
+  readonly code = "replay_conflict";
+}
+
+/** The projections a request names. */
+export function projectionsOf(request: Pick<RebuildRequest, "projection">): ProjectionName[] {
+  return request.projection === "all" ? [...PROJECTIONS] : [request.projection];
+}
+
+/** Rebuilds the requested projections and swaps them in; resolves with a summary. */
+export async function rebuild(
+  deps: RebuildDeps,
+  request: RebuildRequest,
+  options: RebuildOptions = {},
+): Promise<RebuildSummary> {
+  const projections = projectionsOf(request);
+  const conn = await deps.sql.reserve();
+  try {
+    const busy = await tryLockProjections(conn, projections);
+    if (busy.length > 0) {
+      throw new ReplayConflictError(`${busy.join(", ")} is being rebuilt by another session`);
+    }
+    try {
+      const dropped = await dropStaleSchemas(conn, deps.sql);
+      if (dropped.length > 0) deps.logger?.info("dropped leftover rebuild schemas", { dropped });
+      return await run(deps, request, projections, options);
+    } finally {
+      await unlockProjections(conn, projections);
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+async function run(
+  deps: RebuildDeps,
+  request: RebuildRequest,
+  projections: ProjectionName[],
+  options: RebuildOptions,
+): Promise<RebuildSummary> {
+  const started = performance.now();
+  const id = options.id ?? crypto.randomUUID().slice(0, 8);
+  const schemas = schemasFor(projections, id);
+  const signal = options.signal;
+  const progress: RebuildProgress = {
+    phase: "preparing",
+    eventsRead: 0,
+    totalEvents: 0,
+    rowsWritten: 0,
+    elapsedMs: 0,
+  };
+  const report = (phase: RebuildPhase) => {
+    progress.phase = phase;
+    progress.elapsedMs = performance.now() - started;
+    options.onProgress?.({ ...progress });
+  };
+  report("preparing");
+  try {
+    const bounds = await streamBounds(deps.nats);
+    const fromSeq = request.fromTime !== undefined
+      ? await seqAtTime(deps.nats, new Date(request.fromTime))
+      : request.fromSeq;
+    await createShadow(deps.sql, schemas.shadow, projections);
+    signal?.throwIfAborted();
+    report("seeding");
+    const plans = await seedShadow(deps, schemas.shadow, {
+      projections,
+      fromSeq,
+      firstSeq: bounds.first,
+      signal,
+    });
+    progress.rowsWritten += plans.seededRows;
+    for (const plan of plans.plans.filter((p) => p.reason)) {
+      deps.logger?.info("full rebuild instead of partial", { ...plan });
+    }
+    const startSeq = Math.max(bounds.first, Math.min(...plans.plans.map((p) => p.fromSeq)));
+    const reader = await StreamReader.open(deps.nats, { startSeq });
+    progress.totalEvents = reader.pending;
+    report("replaying");
+    const batchSize = options.batchSize ?? 8192;
+    let deadLetters = 0;
+    let committing: Promise<CommitResult> | undefined;
+    const settle = async () => {
+      if (!committing) return;
+      const result = await committing;
+      committing = undefined;
+      deadLetters += result.deadLetters;
+      for (const rows of Object.values(result.changes.rows)) progress.rowsWritten += rows.length;
+      report("replaying");
+    };
+    let reading = reader.pending > 0 ? reader.read(batchSize) : undefined;
+    while (reading) {
+      const messages = await reading;
+      signal?.throwIfAborted();
+      // Fetch the next batch while this one is decoded and written.
+      reading = reader.pending > 0 && messages.length > 0 ? reader.read(batchSize) : undefined;
+      const batch = decodeBatch(messages, { signingKey: deps.signingKey });
+      await settle();
+      progress.eventsRead += messages.length;
+      progress.totalEvents = progress.eventsRead + reader.pending;
+      committing = commitBatch(deps.sql, batch, { schema: schemas.shadow, projections });
+    }
+    await settle();
+    report("swapping");
+    const swap = await swapIn(deps.sql, schemas, {
+      plans: plans.plans,
+      reader,
+      signingKey: deps.signingKey,
+    });
+    progress.eventsRead += swap.gapEvents;
+    progress.totalEvents = progress.eventsRead;
+    progress.rowsWritten += swap.rowsWritten;
+    report("done");
+    return {
+      id,
+      plans: plans.plans,
+      eventsRead: progress.eventsRead,
+      rowsWritten: progress.rowsWritten,
+      deadLetters,
+      gapEvents: swap.gapEvents,
+      checkpoint: swap.checkpoint,
+      elapsedMs: progress.elapsedMs,
+      eventsPerSec: progress.eventsRead / Math.max(progress.elapsedMs / 1000, 1e-3),
+    };
+  } finally {
+    await dropSchema(deps.sql, schemas.shadow).catch((error) =>
+      deps.logger?.warn("could not drop the shadow schema", { schema: schemas.shadow, error })
+    );
+    await dropRetired(deps.sql, schemas.retired).catch((error) =>
+      deps.logger?.warn("could not drop the retired tables", { schema: schemas.retired, error })
+    );
+  }
+}
+
+/** Seeds the shadow from the live snapshot and the stream; a partial seed that fails goes full. */
+async function seedShadow(
+  deps: RebuildDeps,
+  shadow: string,
+  options: {
+    projections: ProjectionName[];
+    fromSeq?: number;
+    firstSeq: number;
+    signal?: AbortSignal;
+  },
+) {
+  const seeded = await seedFromLive(deps.sql, shadow, options);
+  for (const plan of seeded.plans) {
+    if (plan.mode !== "partial") continue;
+    const scanOptions = {
+      point: plan.fromSeq,
+      signingKey: deps.signingKey,
+      signal: options.signal,
+    };
+    try {
+      if (plan.projection === "failures") {
+        await seedFailurePeaks(deps, shadow, seeded.needs.spanning, scanOptions);
+      } else if (plan.projection === "power_minutes") {
+        await seedBoundaryMinutes(deps, shadow, seeded.needs, scanOptions);
+      }
+    } catch (error) {
+      if (!(error instanceof PartialNotPossible)) throw error;
+      const table = deps.sql(`${shadow}.${plan.projection}`);
+      await deps.sql`TRUNCATE ${table}`;
+      await deps.sql`UPDATE ${deps.sql(`${shadow}.projection_checkpoints`)} SET last_seq = 0
+        WHERE projection = ${plan.projection}`;
+      Object.assign(plan, { fromSeq: 1, mode: "full", reason: error.message });
+    }
+  }
+  return seeded;
+}

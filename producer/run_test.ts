@@ -178,3 +178,30 @@ Deno.test("restarting nats-server during a run loses no event and duplicates non
     );
   }
 });
+
+Deno.test("shutdown while NATS is down gives up after the flush timeout and reports what stayed unacknowledged", async () => {
+  const stack = await startTestStack();
+  try {
+    // given a live run whose server goes away
+    const controller = new AbortController();
+    const stats = new ProducerStats();
+    const run = runProducer(
+      stack.natsUrl,
+      { machines: 5, sensorDataFile: null, flushTimeoutMs: 500, publishTimeoutMs: 300 },
+      { signal: controller.signal, stats, logger: memoryLogger() },
+    );
+    while (stats.published < 20) await new Promise((r) => setTimeout(r, 20));
+    await stack.nats!.stop();
+    while (stats.inFlight === 0) await new Promise((r) => setTimeout(r, 20));
+    // when it is stopped
+    const stoppedAt = Date.now();
+    controller.abort();
+    const counts = await run;
+    // then it returns soon after the flush timeout, having counted every event once
+    ok(Date.now() - stoppedAt < 5000, `took ${Date.now() - stoppedAt} ms`);
+    ok(counts.unacked > 0);
+    equal(counts.published + counts.unacked, counts.generated);
+  } finally {
+    await stack.stop();
+  }
+});

@@ -21,12 +21,21 @@ export async function streamBounds(nc: NatsConnection): Promise<{ first: number;
   return { first: info.state.first_seq, last: info.state.last_seq };
 }
 
-/** The first sequence the stream stored at or after `time`, or last + 1 when there is none. */
+/**
+ * The first sequence the stream stored at or after `time`, or last + 1 when there is none. An
+ * ordered consumer by start time finds it (direct get by time needs nats-server 2.11).
+ */
 export async function seqAtTime(nc: NatsConnection, time: Date): Promise<number> {
   const jsm = await jetstreamManager(nc);
-  const message = await jsm.direct.getMessage(STREAM_NAME, { start_time: time }).catch(() => null);
-  if (message) return message.seq;
-  return (await streamBounds(nc)).last + 1;
+  const { first, last } = await streamBounds(nc);
+  if (last < first) return last + 1;
+  const newest = await jsm.streams.getMessage(STREAM_NAME, { seq: last });
+  if (!newest || newest.time.getTime() < time.getTime()) return last + 1;
+  const consumer = await jetstream(nc).consumers.get(STREAM_NAME, {
+    opt_start_time: time.toISOString(),
+  });
+  const message = await consumer.next({ expires: 5000 });
+  return message?.seq ?? last + 1;
 }
 
 /** A message as the projector's decoder wants it. */

@@ -4,6 +4,7 @@ import { parseApiKeys } from "./auth.ts";
 import type { ReplayJobs } from "./deps.ts";
 import { seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
 import { startTestEnv } from "./_test_stack.ts";
+import { encodeCursor } from "./cursor.ts";
 
 const PARAMS = [
   "from",
@@ -49,6 +50,28 @@ const nasty = fc.oneof(
   ),
   fc.integer().map(String),
 );
+
+/** Cursors in our own format with a real scope and arbitrary keys: forged, not random bytes. */
+const forgedCursor = fc.record({
+  s: fc.constantFrom(
+    "state_change",
+    "error",
+    "sensor",
+    "xray",
+    "power:1m",
+    "power:1h",
+    "machines",
+    "failures",
+  ),
+  o: fc.constantFrom("asc" as const, "desc" as const),
+  k: fc.array(
+    fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.maxSafeInteger(), fc.constant(1e300)),
+    {
+      minLength: 1,
+      maxLength: 3,
+    },
+  ),
+}).map(encodeCursor);
 
 const segment = fc.oneof(
   fc.constantFrom("state_change", "error", "power", "sensor", "xray", "latest", "raw", "metadata"),
@@ -123,6 +146,37 @@ const replay: ReplayJobs = {
   get: () => undefined,
 };
 
+const LISTS: Record<string, string> = {
+  state_change: "/signals/state_change?",
+  error: "/signals/error?",
+  sensor: "/signals/sensor?",
+  xray: "/signals/xray?",
+  "power:1m": "/signals/power?bucket=1m&",
+  "power:1h": "/signals/power?bucket=1h&",
+  machines: "/machines?",
+  failures: "/failures?",
+};
+
+/** A list request carrying a cursor of that very list and order, with arbitrary key values. */
+const forgedListRequest = fc.record({
+  s: fc.constantFrom(...Object.keys(LISTS)),
+  o: fc.constantFrom("asc" as const, "desc" as const),
+  k: fc.array(
+    fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom("m-001", ""),
+      fc.integer(),
+      fc.maxSafeInteger(),
+      fc.double(),
+      fc.constant(1e300),
+    ),
+    { minLength: 1, maxLength: 3 },
+  ),
+}).map((c) => {
+  const order = c.s === "machines" ? "" : `order=${c.o}&`;
+  return `${LISTS[c.s]}${order}cursor=${encodeCursor(c)}`;
+});
+
 Deno.test("no request on any route produces a 5xx", async () => {
   const env = await startTestEnv();
   try {
@@ -164,6 +218,14 @@ Deno.test("no request on any route produces a 5xx", async () => {
         },
       ),
       { numRuns: 600 },
+    );
+    await fc.assert(
+      fc.asyncProperty(forgedListRequest, async (url) => {
+        const res = await apps[0]!.request(url);
+        await res.body?.cancel();
+        assert.ok(res.status < 500, `${url} → ${res.status}`);
+      }),
+      { numRuns: 300 },
     );
   } finally {
     await env.close();

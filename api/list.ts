@@ -9,6 +9,24 @@ import { badField } from "./query.ts";
 /** A cursor key: the sort columns of the last row. */
 export type Key = (string | number)[];
 
+/** A key part: microseconds since the epoch, a stream sequence, or a machine id. */
+export type KeyKind = "time" | "seq" | "machine";
+
+// Microseconds of 0001-01-01 and 9999-12-31, the range times are accepted in.
+const MIN_US = Date.UTC(1, 0, 1) * 1000;
+const MAX_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
+
+function validPart(kind: KeyKind, part: string | number): boolean {
+  switch (kind) {
+    case "time":
+      return typeof part === "number" && part >= MIN_US && part <= MAX_US;
+    case "seq":
+      return typeof part === "number" && part >= 0 && part <= Number.MAX_SAFE_INTEGER;
+    case "machine":
+      return typeof part === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(part);
+  }
+}
+
 /** Which page to read. */
 export interface Page {
   order: "asc" | "desc";
@@ -22,8 +40,8 @@ export interface Page {
 export interface ListSpec<R extends Row, Out> {
   /** Identifies the list inside cursors, so a cursor cannot be reused on another list. */
   scope: string;
-  /** Arity of the key, for cursor validation. */
-  keyLength: number;
+  /** What each key part is, so a forged cursor is refused before it reaches SQL. */
+  keyKinds: KeyKind[];
   /** The query for a page, with ORDER BY and LIMIT. */
   query(sql: Sql, page: Page): PendingQuery<R[]>;
   keyOf(row: R): Key;
@@ -47,18 +65,21 @@ export interface ListRequest {
 /** Decodes `text` as a cursor of `scope` and `order`; throws a 400 naming `cursor` otherwise. */
 export function cursorKey(
   text: string | undefined,
-  spec: { scope: string; keyLength: number },
+  spec: { scope: string; keyKinds: KeyKind[] },
   order: "asc" | "desc",
 ): Key | undefined {
   if (text === undefined) return undefined;
   const cursor: Cursor | null = decodeCursor(text);
-  if (!cursor || cursor.s !== spec.scope || cursor.k.length !== spec.keyLength) {
+  const valid = cursor !== null && cursor.s === spec.scope &&
+    cursor.k.length === spec.keyKinds.length &&
+    spec.keyKinds.every((kind, i) => validPart(kind, cursor.k[i]!));
+  if (!valid) {
     return badField("cursor", text, "is not a cursor issued by this list");
   }
-  if (cursor.o !== order) {
-    return badField("cursor", text, `was issued for order=${cursor.o}, not order=${order}`);
+  if (cursor!.o !== order) {
+    return badField("cursor", text, `was issued for order=${cursor!.o}, not order=${order}`);
   }
-  return cursor.k;
+  return cursor!.k;
 }
 
 /** Answers a list request: a JSON page with `next`, or the whole selection as CSV. */

@@ -47,7 +47,7 @@ export function machineSpec(
 ): ListSpec<MachineDbRow, ReturnType<typeof presentMachine>> {
   return {
     scope: "machines",
-    keyLength: 1,
+    keyKinds: ["machine"],
     query: (sql: Sql, page: Page) => {
       const cmp = page.order === "asc" ? sql`>` : sql`<`;
       return sql<MachineDbRow[]>`
@@ -143,7 +143,7 @@ export function failureSpec(
 ): ListSpec<FailureDbRow, ReturnType<typeof presentFailure>> {
   return {
     scope: "failures",
-    keyLength: 2,
+    keyKinds: ["time", "seq"],
     query: (sql: Sql, page: Page) =>
       sql<FailureDbRow[]>`
         SELECT *, (extract(epoch from started_at) * 1000000)::bigint AS at_us FROM failures

@@ -62,7 +62,7 @@ export function powerSpec(
 ): ListSpec<PowerRow, ReturnType<typeof present>> {
   return {
     scope: `power:${bucket}`,
-    keyLength: 2,
+    keyKinds: ["time", "machine"],
     query: (sql, page) =>
       bucket === "1m" ? minuteQuery(sql, filter, page) : bucketQuery(sql, filter, bucket, page),
     keyOf: (row) => [row.at_us, row.machine_id],

@@ -120,7 +120,7 @@ export function eventTableSpec(
   const present = PRESENT[type];
   return {
     scope: type,
-    keyLength: 2,
+    keyKinds: ["time", "seq"],
     query: (sql: Sql, page: Page) =>
       sql<EventRow[]>`
         SELECT *, (extract(epoch from at) * 1000000)::bigint AS at_us

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { idOf, seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
 import { startTestEnv } from "./_test_stack.ts";
+import { encodeCursor } from "./cursor.ts";
 
 const MACHINES = ["running", "idle", "fault"];
 
@@ -221,6 +222,28 @@ Deno.test("signal lists filter, paginate and export read-model rows", async (t) 
           assert.ok(problem.detail.includes(field), problem.detail);
           if (value) assert.ok(problem.detail.includes(value), problem.detail);
         });
+      }
+    });
+
+    await t.step("a forged cursor is a 400, never a database error", async () => {
+      const forged = [
+        { s: "error", o: "desc" as const, k: ["a", "b"] },
+        { s: "error", o: "desc" as const, k: [1e300, 1] },
+        { s: "error", o: "desc" as const, k: [-1e20, 1] },
+        { s: "power:1h", o: "desc" as const, k: [0, "bad id!"] },
+        { s: "power:1m", o: "desc" as const, k: [0, "m-001", 3] },
+      ];
+      for (const cursor of forged) {
+        const type = cursor.s.startsWith("power") ? "power" : "error";
+        const bucket = cursor.s.split(":")[1] ?? "1m";
+        const res = await app.request(
+          `/signals/${type}?bucket=${bucket}&cursor=${encodeCursor(cursor)}`.replace(
+            type === "error" ? "bucket=1m&" : "#",
+            "",
+          ),
+        );
+        assert.equal(res.status, 400, JSON.stringify(cursor));
+        assert.match((await res.json()).detail, /'cursor'/);
       }
     });
 

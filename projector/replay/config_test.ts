@@ -1,0 +1,39 @@
+import { deepEqual, equal, throws } from "node:assert/strict";
+import { ConfigError } from "../../lib/mod.ts";
+import { parseFlags, readReplayEnv } from "./config.ts";
+
+Deno.test("replay flags parse into a request, and a bad flag is named", async (t) => {
+  await t.step("no flags rebuild all from the start, asking first", () => {
+    deepEqual(parseFlags([]), { projection: "all", yes: false, help: false });
+  });
+  await t.step("both spellings of a value, and short flags", () => {
+    const flags = parseFlags(["--projection=power_minutes", "--from-seq", "42", "-y"]);
+    equal(flags.projection, "power_minutes");
+    equal(flags["from-seq"], 42);
+    equal(flags.yes, true);
+    equal(parseFlags(["--from-time", "2026-11-23T10:00:00Z"])["from-time"], "2026-11-23T10:00:00Z");
+  });
+  await t.step("each bad flag throws a ConfigError naming it and the value", () => {
+    const cases: [string[], string, RegExp][] = [
+      [["--projection", "nope"], "--projection", /"nope"/],
+      [["--from-seq", "0"], "--from-seq", /at least 1/],
+      [["--from-seq", "1.5"], "--from-seq", /whole number/],
+      [["--from-time", "noon"], "--from-time", /ISO 8601/],
+      [["--from-seq", "3", "--from-time", "2026-11-23T10:00:00Z"], "--from-time", /together/],
+      [["--bogus"], "--bogus", /Unknown flag/],
+      [["--projection"], "--projection", /Missing value/],
+    ];
+    for (const [args, flag, message] of cases) {
+      throws(
+        () => parseFlags(args),
+        (e: unknown) => e instanceof ConfigError && e.variable === flag && message.test(e.message),
+      );
+    }
+  });
+});
+
+Deno.test("replay env: defaults, and a bad variable is named", () => {
+  equal(readReplayEnv({}).REPLAY_BATCH_SIZE, 8192);
+  throws(() => readReplayEnv({ REPLAY_BATCH_SIZE: "many" }), /REPLAY_BATCH_SIZE/);
+  throws(() => readReplayEnv({ DATABASE_URL: "mysql://x" }), /DATABASE_URL/);
+});

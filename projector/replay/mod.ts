@@ -1,0 +1,27 @@
+/**
+ * Replay: rebuild any read model from the `SIGNALS` log, blue/green. A rebuild reads the stream
+ * with an ordered consumer into a shadow schema through the live projector's pure projections
+ * and batch writer, catches up with the live head, and swaps the shadow tables in with one
+ * transaction, so readers see the old view or the new one and the live projector goes on from
+ * the rebuilt checkpoint. From a point (`fromSeq`, `fromTime`) it recomputes only what events at
+ * or after it produced. {@linkcode rebuild} runs one rebuild; {@linkcode createReplayJobs} runs
+ * them in the background for the API's `/admin/replay`.
+ * @module
+ */
+export {
+  rebuild,
+  type RebuildDeps,
+  type RebuildOptions,
+  type RebuildRequest,
+  type RebuildSummary,
+  ReplayConflictError,
+} from "./rebuild.ts";
+export { createReplayJobs, type ReplayJobManager, type ReplayJobsOptions } from "./jobs.ts";
+export type { ProjectionPlan } from "./_point.ts";
+export { type RebuildPhase, type RebuildProgress, renderBar, renderLine } from "./progress.ts";
+export {
+  parseFlags,
+  readReplayEnv,
+  type ReplayEnvConfig,
+  type ReplayFlagsConfig,
+} from "./config.ts";

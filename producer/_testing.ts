@@ -1,7 +1,7 @@
-/** Test helpers: read back everything the `SIGNALS` stream holds, and a silent logger. */
+/** Test helpers: read back and decode everything the `SIGNALS` stream holds; a memory logger. */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { STREAM_NAME } from "../events/mod.ts";
+import { decodeEvent, type SignalEvent, STREAM_NAME } from "../events/mod.ts";
 import type { Logger } from "../lib/mod.ts";
 
 /** One stored message. */
@@ -43,4 +43,16 @@ export function memoryLogger(): Logger & { lines: { level: string; msg: string }
   const lines: { level: string; msg: string }[] = [];
   const at = (level: string) => (msg: string) => void lines.push({ level, msg });
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+/** Decodes every stored message under the contract; fails on the first invalid one. */
+export function decodeAll(
+  messages: StoredMessage[],
+  signingKey?: string,
+): SignalEvent[] {
+  return messages.map((m) => {
+    const result = decodeEvent(m.data, { subject: m.subject, header: m.header, signingKey });
+    if (!result.ok) throw new Error(`seq ${m.seq}: ${result.error.reason}`);
+    return result.event;
+  });
 }

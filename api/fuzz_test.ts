@@ -25,6 +25,7 @@ const PARAMS = [
 
 const nasty = fc.oneof(
   fc.string(),
+  fc.string({ unit: "binary" }),
   fc.string({ unit: "grapheme" }),
   fc.constantFrom(
     "",
@@ -47,6 +48,9 @@ const nasty = fc.oneof(
     "eyJzIjoiZXJyb3IiLCJvIjoiZGVzYyIsImsiOlsiYSIsImIiXX0",
     "eyJzIjoiZXJyb3IiLCJvIjoiZGVzYyIsImsiOlsxZTMwMCwxXX0",
     "'; DROP TABLE machines; --",
+    "\u0000",
+    "a\u0000b",
+    "0001-01-01",
   ),
   fc.integer().map(String),
 );
@@ -99,7 +103,8 @@ const path = fc.oneof(
   fc.constantFrom("/admin/replay", "/signals/power", "/signals/error/latest"),
 );
 
-const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PARAMS), fc.string()), nasty), {
+const value = fc.oneof(nasty, forgedCursor);
+const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PARAMS), fc.string()), value), {
   maxLength: 6,
 })
   .map((pairs) =>

@@ -13,8 +13,8 @@ export type Key = (string | number)[];
 export type KeyKind = "time" | "seq" | "machine";
 
 // Microseconds of 0001-01-01 and 9999-12-31, the range times are accepted in.
-const MIN_US = Date.UTC(1, 0, 1) * 1000;
-const MAX_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
+const MIN_US = Date.parse("0001-01-01T00:00:00.000Z") * 1000;
+const MAX_US = Date.parse("9999-12-31T23:59:59.999Z") * 1000;
 
 function validPart(kind: KeyKind, part: string | number): boolean {
   switch (kind) {

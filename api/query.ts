@@ -87,7 +87,9 @@ export function parseWith<S extends z.ZodType>(schema: S, raw: unknown): z.outpu
   if (parsed.success) return parsed.data;
   const problems: FieldProblem[] = [];
   for (const issue of parsed.error.issues.slice(0, 10)) {
-    const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(body)";
+    // A repeated query parameter is named without its index: 'machine', not 'machine.1'.
+    const named = issue.path.filter((part) => typeof part !== "number");
+    const field = named.length > 0 ? named.map(String).join(".") : "(body)";
     problems.push({ field, value: valueAt(raw, issue.path), message: issue.message });
   }
   throw new BadRequestError(problems);

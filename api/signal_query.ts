@@ -26,7 +26,11 @@ export const SignalQuery = z.object({
     .optional().meta({ description: "state_change only: the state entered; repeatable" }),
   severity: z.array(z.enum(SEVERITIES, { message: `must be one of ${SEVERITIES.join(", ")}` }))
     .optional().meta({ description: "error only: severity; repeatable" }),
-  code: z.array(z.string().min(1).max(64)).optional().meta({
+  code: z.array(
+    z.string().min(1).max(64).regex(/^\P{Cc}+$/u, {
+      message: "must not contain control characters",
+    }),
+  ).optional().meta({
     description: "error only: error code; repeatable",
   }),
   failure: boolParam("sensor only: true for readings taken during a failure"),

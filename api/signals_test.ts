@@ -207,6 +207,8 @@ Deno.test("signal lists filter, paginate and export read-model rows", async (t) 
         ["/signals/power?machine=nope", 404, "machine", "nope"],
         ["/signals/power?machine=bad.id", 400, "machine", "bad.id"],
         ["/signals/error?severity=loud", 400, "severity", "loud"],
+        ["/signals/error?code=a%00b", 400, "code", "a\u0000b"],
+        ["/signals/error?machine=m-001&machine=no%20pe", 400, "'machine'", "no pe"],
         ["/signals/power?severity=info", 400, "severity", "info"],
         ["/signals/sensor?failure=maybe", 400, "failure", "maybe"],
         ["/signals/error/not-a-uuid", 400, "id", "not-a-uuid"],

@@ -4,8 +4,9 @@ const ISO =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 const EPOCH_MS = /^-?\d{1,15}$/;
 // PostgreSQL and JavaScript both represent this range exactly.
-const MIN_MS = Date.UTC(1, 0, 1);
-const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+// Date.UTC maps years 0–99 to 1900–1999, so the bounds are parsed from text.
+const MIN_MS = Date.parse("0001-01-01T00:00:00.000Z");
+const MAX_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
 /** Parses ISO 8601 or epoch milliseconds into a Date, or null when it is neither or out of range. */
 export function parseTime(text: string): Date | null {

@@ -36,12 +36,9 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
-  try {
-    await runProducer(natsUrl, config, { signal: controller.signal, logger });
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-  }
+  await runProducer(natsUrl, config, { signal: controller.signal, logger });
+  // Exit now: a connection attempt abandoned by a stop during start-up would keep the process up.
+  Deno.exit(0);
 }
 
 if (import.meta.main) runService(main);

@@ -1,6 +1,7 @@
 import { equal, match, ok } from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { startTestStack } from "../dev/stack.ts";
+import { freePort } from "../dev/ports.ts";
 import { streamCount } from "./_testing.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
@@ -65,4 +66,19 @@ Deno.test("SIGTERM flushes what is in flight, then the producer exits 0", async 
     await nc.close();
     await stack.stop();
   }
+});
+
+Deno.test("SIGTERM while NATS cannot be reached still exits 0 at once", async () => {
+  // given a producer waiting for a server that is not there
+  const port = freePort();
+  const child = producer({ NATS_URL: `nats://127.0.0.1:${port}` });
+  const err = stderrOf(child);
+  await new Promise((r) => setTimeout(r, 1500));
+  // when it is terminated
+  const stoppedAt = Date.now();
+  child.kill("SIGTERM");
+  // then it exits 0 within a few seconds
+  equal((await child.status).code, 0);
+  ok(Date.now() - stoppedAt < 5000);
+  match(await err, /producer finished/);
 });

@@ -4,6 +4,7 @@
  * integration tests and benchmarks.
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { ensureStream, type SignalEvent } from "../events/mod.ts";
 import { backoffDelay, connectNats, createLogger, type Logger, sleep } from "../lib/mod.ts";
 import { generateEvents } from "./fleet.ts";
@@ -43,7 +44,11 @@ export async function runProducer(
     ? await sensorProfileFor(c.sensorDataFile, logger)
     : DEFAULT_SENSOR_PROFILE;
   const fleet = fleetOf(c, profile);
-  const nc = await connectNats(natsUrl, { name: "producer", logger, noAsyncTraces: true });
+  const nc = await connectUnlessAborted(natsUrl, logger, signal);
+  if (!nc) {
+    logger.info("producer finished: stopped before NATS was reached", { ...stats.counts() });
+    return stats.counts();
+  }
   const ticker = setInterval(() => logger.info("progress", stats.progress()), c.logIntervalMs);
   try {
     await ensureStreamWithRetry(nc, c, { logger, signal });
@@ -111,8 +116,30 @@ async function pump(
   }
 }
 
+/** Connects (waiting for the server as long as it takes), or gives null once `signal` aborts. */
+async function connectUnlessAborted(
+  natsUrl: string,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<NatsConnection | null> {
+  // Many small publishes a second: skip the stack trace nats.js would capture per request.
+  const connecting = connectNats(natsUrl, { name: "producer", logger, noAsyncTraces: true });
+  if (!signal) return await connecting;
+  if (signal.aborted) {
+    connecting.then((nc) => nc.close(), () => {});
+    return null;
+  }
+  const aborted = new Promise<null>((resolve) =>
+    signal.addEventListener("abort", () => resolve(null), { once: true })
+  );
+  const nc = await Promise.race([connecting, aborted]);
+  // A connection that arrives after the abort is closed at once.
+  if (!nc) connecting.then((late) => late.close(), () => {});
+  return nc;
+}
+
 async function ensureStreamWithRetry(
-  nc: Awaited<ReturnType<typeof connectNats>>,
+  nc: NatsConnection,
   c: ProducerConfig,
   o: { logger: Logger; signal?: AbortSignal },
 ): Promise<void> {

@@ -1,0 +1,111 @@
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { readViews } from "../store/read_views.ts";
+import {
+  cleanViews,
+  fleetEvents,
+  projectLive,
+  publish,
+  startReplayEnv,
+  TEST_KEY,
+} from "./_testing.ts";
+
+const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+function spawnReplay(env: { natsUrl: string; databaseUrl: string }, args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=projector", "projector/replay/main.ts", ...args],
+    cwd: ROOT,
+    env: {
+      NATS_URL: env.natsUrl,
+      DATABASE_URL: env.databaseUrl,
+      SIGNING_KEY: TEST_KEY,
+      REPLAY_BATCH_SIZE: "100",
+      LOG_LEVEL: "warn",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function shadowProgress(sql: import("postgres").Sql, tag: string): Promise<number> {
+  const [schema] = await sql<{ nspname: string }[]>`
+    SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`rebuild_${tag}_%`}`;
+  if (!schema) return 0;
+  const rows = await sql<{ seq: string }[]>`
+    SELECT coalesce(max(last_seq), 0) AS seq FROM ${
+    sql(`${schema.nspname}.projection_checkpoints`)
+  }`
+    .catch(() => [{ seq: "0" }]);
+  return Number(rows[0]?.seq ?? 0);
+}
+
+async function killWhenHalfway(
+  child: Deno.ChildProcess,
+  sql: import("postgres").Sql,
+  half: number,
+  options: { signal: Deno.Signal; tag: string },
+) {
+  const deadline = Date.now() + 30_000;
+  while ((await shadowProgress(sql, options.tag)) < half) {
+    if (Date.now() > deadline) throw new Error("the rebuild never got halfway");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  child.kill(options.signal);
+  return await child.output();
+}
+
+Deno.test("a rebuild killed halfway leaves the live views as they were, and a rerun completes", async (t) => {
+  const env = await startReplayEnv();
+  try {
+    // given a projected stream whose live views lost some rows
+    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 300 }), {
+      poisonEvery: 500,
+    });
+    await projectLive(env.sql, env.nats);
+    await env.sql`DELETE FROM state_changes WHERE seq % 2 = 0`;
+    await env.sql`UPDATE machines SET energy_uj = 0`;
+    const damaged = await readViews(env.sql);
+    const stack = { natsUrl: env.stack.natsUrl, databaseUrl: env.stack.databaseUrl };
+
+    await t.step("SIGKILL halfway: live views untouched, the shadow left behind", async () => {
+      const child = spawnReplay(stack, ["--projection", "all", "--yes"]);
+      const output = await killWhenHalfway(child, env.sql, published / 2, {
+        signal: "SIGKILL",
+        tag: "all",
+      });
+      equal(output.signal, "SIGKILL");
+      deepEqual(await readViews(env.sql), damaged);
+      ok((await shadowProgress(env.sql, "all")) > 0, "the killed rebuild's shadow is still there");
+    });
+
+    await t.step("Ctrl-C halfway: exit 130, live views untouched, its shadow dropped", async () => {
+      const child = spawnReplay(stack, ["--projection", "state_changes", "--yes"]);
+      const output = await killWhenHalfway(child, env.sql, published / 2, {
+        signal: "SIGINT",
+        tag: "state_changes",
+      });
+      equal(output.code, 130);
+      match(new TextDecoder().decode(output.stderr), /live views are unchanged/);
+      deepEqual(await readViews(env.sql), damaged);
+      const own = await env.sql`SELECT 1 FROM pg_namespace WHERE nspname LIKE 'rebuild_state%'`;
+      equal(own.length, 0, "the interrupted rebuild dropped its own shadow");
+    });
+
+    await t.step("the rerun drops the leftovers and completes", async () => {
+      const output = await spawnReplay(stack, ["--projection", "all", "--yes"]).output();
+      const stdout = new TextDecoder().decode(output.stdout);
+      equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      match(stdout, new RegExp(`events read\\s+${published}`));
+      match(stdout, /events\/s\s+\d+/);
+      match(stdout, /replay replaying: \d+\/\d+ events/, "a progress line off a terminal");
+      deepEqual(await readViews(env.sql), await cleanViews(env.nats));
+      const left = await env.sql`SELECT nspname FROM pg_namespace
+        WHERE nspname LIKE 'rebuild%' OR nspname LIKE 'retired%'`;
+      equal(left.length, 0);
+    });
+  } finally {
+    await env.close();
+  }
+});

@@ -5,126 +5,48 @@
  * the server's peak RSS. Run: `deno run -P=bench api/query_bench.ts [--rows N] [--seconds S]`.
  * @module
  */
-import { parseWrk } from "../bench/wrk.ts";
 import { startTestStack } from "../dev/stack.ts";
 import { migrate } from "../projector/migrate.ts";
 import { createSql } from "./db.ts";
-import type { Sql } from "postgres";
+import { rssOf, sampleRss, seedLoad, waitHealthy, windowScript, wrk } from "./_bench_load.ts";
 
-/** Start of the seeded history. */
-const T0 = Date.UTC(2026, 9, 1);
-const MACHINES = 10;
-
-/** Seeds `rows` state changes (one a second), rows/5 errors and 30 days of power minutes. */
-export async function seedLoad(sql: Sql, rows: number): Promise<Record<string, number>> {
-  const t0 = new Date(T0);
-  await sql`
-    INSERT INTO machines (machine_id, state, state_since, last_seen)
-    SELECT 'm-' || lpad(g::text, 3, '0'), 'running', ${t0}, ${t0}
-    FROM generate_series(1, ${MACHINES}) g`;
-  await sql`
-    INSERT INTO state_changes (seq, event_id, machine_id, from_state, to_state, at)
-    SELECT g, md5('sc' || g)::uuid, 'm-' || lpad((g % ${MACHINES} + 1)::text, 3, '0'),
-      (ARRAY['running','idle','stopped','fault'])[(g + 3) % 4 + 1],
-      (ARRAY['running','idle','stopped','fault'])[g % 4 + 1],
-      ${t0}::timestamptz + g * interval '1 second'
-    FROM generate_series(1, ${rows}) g`;
-  await sql`
-    INSERT INTO errors (seq, event_id, machine_id, code, severity, message, at)
-    SELECT ${rows} + g, md5('er' || g)::uuid, 'm-' || lpad((g % ${MACHINES} + 1)::text, 3, '0'),
-      'E' || (g % 17), (ARRAY['info','warning','error','critical'])[g % 4 + 1], 'message ' || g,
-      ${t0}::timestamptz + g * interval '5 seconds'
-    FROM generate_series(1, ${Math.floor(rows / 5)}) g`;
-  const minutes = 30 * 1440;
-  await sql`
-    INSERT INTO power_minutes (machine_id, minute, samples, sum_mw, min_w, max_w, energy_uj,
-      events, last_seq)
-    SELECT 'm-' || lpad(m::text, 3, '0'), ${t0}::timestamptz + g * interval '1 minute', 6000,
-      6000::bigint * (1000000 + (g % 500) * 1000), 900, 1600,
-      60::bigint * (1000 + g % 500) * 1000000, 600, g
-    FROM generate_series(0, ${minutes - 1}) g, generate_series(1, ${MACHINES}) m`;
-  await sql`ANALYZE`;
-  return { state_changes: rows, errors: Math.floor(rows / 5), power_minutes: minutes * MACHINES };
+/** One measured query. */
+export interface QueryFigure {
+  what: string;
+  connections: number;
+  p50Ms: number;
+  p99Ms: number;
+  requestsPerSec: number;
+  errors: number;
 }
 
-/** A wrk Lua script requesting `path` with a random one-hour `from`/`to` within `spanHours`. */
-function windowScript(path: string, spanHours: number, hours = 1): string {
-  return `math.randomseed(42)
-request = function()
-  local from = ${T0} + math.random(0, ${spanHours - hours}) * 3600000
-  return wrk.format("GET", "${path}" .. "&from=" .. from .. "&to=" .. (from + ${hours} * 3600000))
-end
-`;
-}
-
-async function wrk(url: string, script: string, seconds: number, connections: number) {
-  const file = await Deno.makeTempFile({ suffix: ".lua" });
-  try {
-    await Deno.writeTextFile(file, script);
-    const threads = Math.min(2, connections);
-    const args = [
-      `-t${threads}`,
-      `-c${connections}`,
-      `-d${seconds}s`,
-      "--latency",
-      "--timeout",
-      "5s",
-      "-s",
-      file,
-      url,
-    ];
-    const out = await new Deno.Command("wrk", { args, stdin: "null" }).output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-    return parseWrk(new TextDecoder().decode(out.stdout));
-  } finally {
-    await Deno.remove(file);
-  }
-}
-
-/** Current RSS of `pid` in bytes, via ps (Deno refuses /proc reads without --allow-all). */
-async function rssOf(pid: number): Promise<number> {
-  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
-  return Number(new TextDecoder().decode(out.stdout).trim() || 0) * 1024;
-}
-
-/** Samples RSS every 100 ms until stopped; returns the highest value seen. */
-function sampleRss(pid: number): { stop(): Promise<number> } {
-  let peak = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      peak = Math.max(peak, await rssOf(pid));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return peak;
-    },
+/** What {@linkcode runQueryBench} measured. */
+export interface QueryBenchResult {
+  seeded: Record<string, number>;
+  queries: QueryFigure[];
+  csv: {
+    rows: number;
+    bytes: number;
+    seconds: number;
+    rssBeforeBytes: number;
+    rssPeakBytes: number;
   };
 }
 
-async function waitHealthy(base: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`${base}/machines`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("API did not start");
+/** Options of {@linkcode runQueryBench}. */
+export interface QueryBenchOptions {
+  /** State changes to seed (errors are a fifth of it). @default 1_000_000 */
+  rows?: number;
+  /** Seconds of wrk per query and connection count. @default 10 */
+  seconds?: number;
+  /** Called with each line of progress. @default console.log */
+  report?: (line: string) => void;
 }
 
-async function main(): Promise<void> {
-  const arg = (name: string, fallback: number) => {
-    const at = Deno.args.indexOf(name);
-    return at >= 0 ? Number(Deno.args[at + 1]) : fallback;
-  };
-  const rows = arg("--rows", 1_000_000);
-  const seconds = arg("--seconds", 10);
+/** Seeds a fresh stack, serves `api/main.ts` on loopback and measures it with wrk. */
+export async function runQueryBench(options: QueryBenchOptions = {}): Promise<QueryBenchResult> {
+  const { rows = 1_000_000, seconds = 10, report = console.log } = options;
+  const queries: QueryFigure[] = [];
   const stack = await startTestStack();
   const sql = createSql(stack.databaseUrl, { timeoutMs: 600_000 });
   let api: Deno.ChildProcess | undefined;
@@ -132,7 +54,7 @@ async function main(): Promise<void> {
     await migrate(sql);
     const started = performance.now();
     const counts = await seedLoad(sql, rows);
-    console.log(
+    report(
       `seeded ${JSON.stringify(counts)} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
     const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -174,17 +96,11 @@ async function main(): Promise<void> {
         windowScript("/signals/power?bucket=1h&limit=240", 29 * 24, 24),
       ],
     ];
-    console.log(
-      "| query | connections | p50 ms | p99 ms | req/s | errors |\n| --- | --- | --- | --- | --- | --- |",
-    );
     for (const [what, path, script] of cases) {
       for (const connections of [1, 16]) {
         const r = await wrk(`${base}${path}`, script, seconds, connections);
-        console.log(
-          `| ${what} | ${connections} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${
-            r.requestsPerSec.toFixed(0)
-          } | ${r.errors} |`,
-        );
+        queries.push({ what, connections, ...r });
+        report(`${what}, ${connections} connection(s): p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
       }
     }
     const before = await rssOf(api.pid);
@@ -199,13 +115,11 @@ async function main(): Promise<void> {
     }
     const secs = (performance.now() - t) / 1000;
     const peak = await watch.stop();
-    console.log(
-      `CSV export: ${lines - 1} rows, ${(bytes / 1e6).toFixed(0)} MB in ${secs.toFixed(1)} s ` +
-        `(${Math.round((lines - 1) / secs)} rows/s); API peak RSS ${
-          (before / 1e6).toFixed(0)
-        } MB before, ` +
-        `${(peak / 1e6).toFixed(0)} MB during`,
-    );
+    return {
+      seeded: counts,
+      queries,
+      csv: { rows: lines - 1, bytes, seconds: secs, rssBeforeBytes: before, rssPeakBytes: peak },
+    };
   } finally {
     if (api) {
       api.kill("SIGTERM");
@@ -216,4 +130,36 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+function table(result: QueryBenchResult): string {
+  const lines = [
+    "| query | connections | p50 ms | p99 ms | req/s | errors |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...result.queries.map((q) =>
+      `| ${q.what} | ${q.connections} | ${q.p50Ms.toFixed(2)} | ${q.p99Ms.toFixed(2)} | ${
+        q.requestsPerSec.toFixed(0)
+      } | ${q.errors} |`
+    ),
+  ];
+  const c = result.csv;
+  lines.push(
+    "",
+    `CSV export of every state change: ${c.rows} rows, ${(c.bytes / 1e6).toFixed(0)} MB in ` +
+      `${c.seconds.toFixed(1)} s (${Math.round(c.rows / c.seconds)} rows/s); API RSS ` +
+      `${(c.rssBeforeBytes / 1e6).toFixed(0)} MB before, peak ${
+        (c.rssPeakBytes / 1e6).toFixed(0)
+      } MB during`,
+  );
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const arg = (name: string, fallback: number) => {
+    const at = Deno.args.indexOf(name);
+    return at >= 0 ? Number(Deno.args[at + 1]) : fallback;
+  };
+  const result = await runQueryBench({
+    rows: arg("--rows", 1_000_000),
+    seconds: arg("--seconds", 10),
+  });
+  console.log(table(result));
+}

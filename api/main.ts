@@ -6,6 +6,7 @@
  */
 import { backoffDelay, connectNats, createLogger, runService, sleep } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
+import { createReplayJobs, readSigningKey } from "../projector/replay/mod.ts";
 import { createApp } from "./app.ts";
 import { readApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
@@ -46,9 +47,11 @@ async function main(): Promise<void> {
   if (!config.API_KEYS.some((k) => k.role === "admin")) {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
+  const replay = createReplayJobs({ sql, nats, logger, signingKey: readSigningKey() });
   const app = createApp({
     sql,
     nats,
+    replay,
     logger,
     signal: shutdown.signal,
     settings: {
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
       logger.info("listening", { url: `http://${hostname}:${port}` }),
   }, app.fetch);
   await server.finished;
+  await replay.close();
   await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 })]);
   logger.info("stopped");
 }

@@ -1,0 +1,42 @@
+/**
+ * `deno task bench [--quick]`: measures the pipeline against raw JetStream and PostgreSQL
+ * baselines taken in the same run, on a stack of its own started through `dev/`. Prints a markdown
+ * table and writes the same figures to `bench/results/latest.json`.
+ * @module
+ */
+import { startTestStack } from "../dev/stack.ts";
+import { benchPublish } from "./publish.ts";
+import { type BenchRow, markdownTable } from "./table.ts";
+import { machineInfo } from "./machine_info.ts";
+
+const quick = Deno.args.includes("--quick");
+const sizes = quick
+  ? { publishEvents: 100_000, replayEvents: 200_000, apiEvents: 1_000_000, liveSeconds: 10 }
+  : { publishEvents: 300_000, replayEvents: 1_000_000, apiEvents: 1_000_000, liveSeconds: 30 };
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const rows: BenchRow[] = [];
+  const stack = await startTestStack();
+  try {
+    console.error("bench: publish…");
+    rows.push(...await benchPublish(stack.natsUrl, sizes.publishEvents));
+  } finally {
+    await stack.stop();
+  }
+  const table = markdownTable(rows);
+  console.log(table);
+  const results = {
+    at: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    seconds: Math.round((performance.now() - started) / 1000),
+    machine: await machineInfo(),
+    rows,
+  };
+  const path = new URL("./results/latest.json", import.meta.url);
+  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(results, null, 2) + "\n");
+  console.error(`bench: done in ${results.seconds} s; figures in bench/results/latest.json`);
+}
+
+if (import.meta.main) await main();

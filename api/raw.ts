@@ -74,3 +74,17 @@ function toBase64(bytes: Uint8Array): string {
   }
   return btoa(binary);
 }
+
+/** The stored bytes themselves, with the stream position and original headers as headers. */
+export function rawBytesResponse(message: StoredMsg): Response {
+  const headers = new Headers({
+    "content-type": "application/octet-stream",
+    "x-stream-sequence": String(message.seq),
+    "x-stream-subject": message.subject,
+    "x-stream-time": iso(message.time)!,
+  });
+  for (const [name, values] of Object.entries(storedHeaders(message))) {
+    for (const value of values) headers.append(`x-nats-header-${name.toLowerCase()}`, value);
+  }
+  return new Response(message.data.slice(), { status: 200, headers });
+}

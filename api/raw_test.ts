@@ -62,6 +62,19 @@ Deno.test("raw endpoints return events exactly as stored in the stream", async (
       assert.ok(Math.abs(Date.parse(raw.storedAt) - Date.now()) < 60_000);
     });
 
+    await t.step(
+      "Accept: application/octet-stream answers the stored bytes themselves",
+      async () => {
+        const res = await app.request(`/signals/state_change/${scSeq}/raw`, {
+          headers: { accept: "application/octet-stream" },
+        });
+        assert.equal(res.headers.get("content-type"), "application/octet-stream");
+        assert.equal(res.headers.get("x-stream-sequence"), String(scSeq));
+        assert.equal(res.headers.get("x-nats-header-nats-msg-id"), stateChange.id);
+        assert.equal(await res.text(), JSON.stringify(stateChange));
+      },
+    );
+
     await t.step("metadata leaves the payload out", async () => {
       const res = await app.request(`/signals/state_change/${scSeq}/raw/metadata`);
       const meta = await res.json();

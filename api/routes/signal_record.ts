@@ -6,7 +6,7 @@ import { jsonWithEtag } from "../etag.ts";
 import { powerMinuteById } from "../power.ts";
 import { NotFoundError } from "../problem.ts";
 import { badField } from "../query.ts";
-import { rawEvent, rawMetadata, readRaw } from "../raw.ts";
+import { rawBytesResponse, rawEvent, rawMetadata, readRaw } from "../raw.ts";
 import { EVENT_TABLES, eventById } from "../signal_tables.ts";
 import { signalType } from "../signal_type.ts";
 
@@ -69,6 +69,9 @@ export async function rawRoute(
   const type = signalType(c.req.param("type")!);
   const seq = await seqOf(ctx, type, c.req.param("id")!);
   const message = await readRaw(ctx, seq, type);
+  if (options.payload && /application\/octet-stream/i.test(c.req.header("accept") ?? "")) {
+    return rawBytesResponse(message);
+  }
   // A stored message never changes, so it can always be revalidated by ETag.
   return await jsonWithEtag(c, options.payload ? rawEvent(message) : rawMetadata(message), {
     cacheable: true,

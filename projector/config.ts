@@ -2,7 +2,8 @@
 import { z } from "zod";
 import { optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
 
-const ProjectorEnv = z.object({
+/** Every projector variable, with its default. */
+export const ProjectorEnv = z.object({
   NATS_URL: optionalUrl(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
     "postgres://postgres@127.0.0.1:5432/signals",

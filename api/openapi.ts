@@ -17,7 +17,13 @@ export interface RouteDoc {
   /** Success responses by status. */
   responses: Record<
     number,
-    { description: string; schema?: z.ZodType; csv?: boolean; sse?: boolean }
+    {
+      description: string;
+      schema?: z.ZodType;
+      csv?: boolean;
+      sse?: boolean;
+      bytes?: boolean;
+    }
   >;
   /** Error statuses this route may answer, besides auth ones. @default [400] */
   errors?: number[];
@@ -98,6 +104,11 @@ export function buildOpenApi(routes: RouteDoc[], info: { title: string; version:
       }
       if (response.csv) content["text/csv"] = { schema: { type: "string" } };
       if (response.sse) content["text/event-stream"] = { schema: { type: "string" } };
+      if (response.bytes) {
+        content["application/octet-stream"] = {
+          schema: { type: "string", contentMediaType: "application/octet-stream" },
+        };
+      }
       responses[status] = {
         description: response.description,
         ...(Object.keys(content).length ? { content } : {}),

@@ -68,7 +68,9 @@ export function signalDocs(): RouteDoc[] {
       tag: "signals",
       auth: "read",
       params: IdParams,
-      responses: { 200: { description: "The stored event", schema: RawEvent } },
+      responses: {
+        200: { description: "The stored event", schema: RawEvent, bytes: true },
+      },
       errors: [400, 404, 503],
     },
     {

@@ -73,6 +73,11 @@ Deno.test({
       ok(first.output().includes(`http://localhost:${ports.api}`), "prints the API's URL");
       const key = first.apiKey()!;
       await waitUntil("power rows", async () => (await powerRows(url, key)).length > 0, 60_000);
+      await waitUntil(
+        "a healthy system",
+        async () => (await getJson(`${url}/health`)).status === 200,
+        60_000,
+      );
       const health = await getJson(`${url}/health`);
       equal(health.status, 200, JSON.stringify(health.body));
       ok((await stopDev(first)) < 10_000, "stops within 10 s");

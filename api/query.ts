@@ -18,7 +18,7 @@ export function timeParam(description: string) {
       return z.NEVER;
     }
     return date;
-  }).meta({ description, examples: ["2026-11-23T10:00:00Z", "1795428000000"] });
+  }).meta({ description: `${description}, e.g. 2026-11-23T10:00:00Z or 1795428000000` });
 }
 
 /** A `limit` parameter: a whole number from 1 to `max`. */
@@ -32,7 +32,12 @@ export function limitParam(defaultValue: number, max = 1000) {
       return z.NEVER;
     }
     return n;
-  }).meta({ description: `Rows per page, 1–${max} (default ${defaultValue})` });
+  }).meta({
+    description: `Rows per page, 1–${max} (default ${defaultValue})`,
+    type: "integer",
+    minimum: 1,
+    maximum: max,
+  });
 }
 
 /** Sort order by time; newest first by default. */

@@ -6,13 +6,32 @@
  */
 import { startTestStack } from "../dev/stack.ts";
 import { benchPublish } from "./publish.ts";
+import { benchLive } from "./live.ts";
+import { startService } from "./services.ts";
 import { type BenchRow, markdownTable } from "./table.ts";
 import { machineInfo } from "./machine_info.ts";
 
 const quick = Deno.args.includes("--quick");
 const sizes = quick
-  ? { publishEvents: 100_000, replayEvents: 200_000, apiEvents: 1_000_000, liveSeconds: 10 }
-  : { publishEvents: 300_000, replayEvents: 1_000_000, apiEvents: 1_000_000, liveSeconds: 30 };
+  ? { publishEvents: 100_000, replayEvents: 200_000, liveSeconds: 10, fleets: [100, 1000] }
+  : {
+    publishEvents: 300_000,
+    replayEvents: 1_000_000,
+    liveSeconds: 30,
+    fleets: [100, 500, 1000, 1500],
+  };
+
+function memoryRow(id: string, what: string, bytes: number): BenchRow {
+  const mb = bytes / 1024 / 1024;
+  return {
+    id,
+    what: `Peak RSS: ${what}`,
+    value: mb,
+    unit: "MB",
+    target: "< 200 MB",
+    met: mb < 200,
+  };
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -21,6 +40,21 @@ async function main(): Promise<void> {
   try {
     console.error("bench: publish…");
     rows.push(...await benchPublish(stack.natsUrl, sizes.publishEvents));
+    const projector = await startService("projector", {
+      NATS_URL: stack.natsUrl,
+      DATABASE_URL: stack.databaseUrl,
+    });
+    const live = await benchLive(stack, {
+      fleets: sizes.fleets,
+      seconds: sizes.liveSeconds,
+      projector,
+    });
+    rows.push(...live.rows);
+    const projectorRss = await projector.stop();
+    rows.push(
+      memoryRow("5a", "producer at 1,000 machines", live.producerPeakRss.get(1000) ?? 0),
+      memoryRow("5b", "projector", projectorRss),
+    );
   } finally {
     await stack.stop();
   }

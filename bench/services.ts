@@ -1,0 +1,47 @@
+/** Service processes for benchmarks: started under their own permission sets, quiet, measured. */
+import { watchPeakRss } from "./rss.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** A running service process whose peak memory is being watched. */
+export interface BenchService {
+  name: string;
+  pid: number;
+  /** SIGTERM, wait for exit; returns the peak RSS in bytes. */
+  stop(): Promise<number>;
+}
+
+/** Starts `deno run -P=<name> <entry>` with `env`, logging only warnings to `logFile`. */
+export async function startService(
+  name: "producer" | "projector" | "api",
+  env: Record<string, string>,
+  options: { entry?: string; logFile?: string } = {},
+): Promise<BenchService> {
+  const log = options.logFile
+    ? await Deno.open(options.logFile, { create: true, append: true })
+    : undefined;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", `-P=${name}`, options.entry ?? `${name}/main.ts`],
+    cwd: ROOT,
+    env: { LOG_LEVEL: "warn", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: log ? "piped" : "null",
+  }).spawn();
+  if (log) child.stderr.pipeTo(log.writable).catch(() => {});
+  const rss = watchPeakRss(child.pid);
+  return {
+    name,
+    pid: child.pid,
+    async stop() {
+      const peak = rss.stop();
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      await child.status;
+      return Math.max(peak, rss.stop());
+    },
+  };
+}

@@ -21,6 +21,10 @@ export const ApiEnv = z.object({
   SSE_HEARTBEAT_MS: positiveInt(15_000),
   PROJECTOR_STALE_MS: positiveInt(30_000),
   DB_POOL_SIZE: positiveInt(10),
+  /** The live projector's key, so replay jobs dead-letter the same events. */
+  SIGNING_KEY: z.string().optional(),
+  /** Replay jobs run long bulk statements, so their pool gets a timeout of its own. */
+  REPLAY_STATEMENT_TIMEOUT_MS: positiveInt(600_000),
 });
 
 /** The parsed configuration. */

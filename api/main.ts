@@ -6,7 +6,7 @@
  */
 import { backoffDelay, connectNats, createLogger, runService, sleep } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
-import { createReplayJobs, readSigningKey } from "../projector/replay/mod.ts";
+import { createReplayJobs } from "../projector/replay/mod.ts";
 import { createApp } from "./app.ts";
 import { readApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
@@ -47,7 +47,11 @@ async function main(): Promise<void> {
   if (!config.API_KEYS.some((k) => k.role === "admin")) {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
-  const replay = createReplayJobs({ sql, nats, logger, signingKey: readSigningKey() });
+  const replaySql = createSql(config.DATABASE_URL, {
+    timeoutMs: config.REPLAY_STATEMENT_TIMEOUT_MS,
+    max: 4,
+  });
+  const replay = createReplayJobs({ sql: replaySql, nats, logger, signingKey: config.SIGNING_KEY });
   const app = createApp({
     sql,
     nats,
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
   }, app.fetch);
   await server.finished;
   await replay.close();
-  await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 })]);
+  await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 }), replaySql.end({ timeout: 5 })]);
   logger.info("stopped");
 }
 

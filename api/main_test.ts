@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { startTestStack } from "../dev/stack.ts";
+import { freePort } from "../dev/ports.ts";
+
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+
+function spawnApi(env: Record<string, string>) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=api", MAIN],
+    env: { LOG_LEVEL: "warn", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+Deno.test("deno task api serves a migrated database and stops on SIGTERM", async () => {
+  const stack = await startTestStack();
+  const port = freePort();
+  const api = spawnApi({
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    DATABASE_URL: stack.databaseUrl,
+    NATS_URL: stack.natsUrl,
+    API_KEYS: "reader-key-1:read",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      up = await fetch(`${base}/metrics`).then(async (r) => {
+        await r.body?.cancel();
+        return r.ok;
+      }, () => false);
+      if (!up) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(up, "the API answers");
+    // The API migrated the database itself, before any projector ran.
+    const auth = { headers: { authorization: "Bearer reader-key-1" } };
+    const latest = await fetch(`${base}/signals/power/latest`, auth);
+    assert.equal(latest.status, 200);
+    assert.deepEqual(await latest.json(), { data: [], next: null });
+    const docs = await fetch(`${base}/docs`);
+    assert.match(await docs.text(), /Signal service API/);
+    const locked = await fetch(`${base}/machines`);
+    assert.equal(locked.status, 401);
+    await locked.body?.cancel();
+  } finally {
+    api.kill("SIGTERM");
+    const started = performance.now();
+    const status = await api.status;
+    await api.stderr.cancel();
+    assert.ok(performance.now() - started < 10_000, "stops within 10 s");
+    assert.equal(status.code, 0);
+    await stack.stop();
+  }
+});
+
+Deno.test("a bad variable stops start-up with a message naming it", async (t) => {
+  for (const [name, value] of [["PORT", "eighty"], ["API_KEYS", "secret-key:root"]]) {
+    await t.step(name!, async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-P=api", MAIN],
+        env: { [name!]: value! },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 2);
+      assert.match(stderr, new RegExp(name!));
+      assert.ok(!stderr.includes("secret-key"), "keys are never echoed");
+    });
+  }
+});

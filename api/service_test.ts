@@ -156,6 +156,31 @@ Deno.test("health, metrics, OpenAPI and docs describe the running service", asyn
       await Promise.all([res.body?.cancel(), generated.body?.cancel()]);
     });
 
+    await t.step("each request writes exactly one structured access-log line", async () => {
+      const lines: { msg: string; fields?: Record<string, unknown> }[] = [];
+      const record = (msg: string, fields?: Record<string, unknown>) => lines.push({ msg, fields });
+      const logged = env.app({
+        logger: { debug: record, info: record, warn: record, error: record },
+      });
+      await (await logged.request("/machines?limit=1", { headers: { "x-request-id": "r-1" } }))
+        .body?.cancel();
+      await (await logged.request("/signals/nope")).body?.cancel();
+      const access = lines.filter((line) => line.msg === "request");
+      assert.equal(access.length, 2);
+      assert.deepEqual(
+        { ...access[0]!.fields, ms: 0 },
+        {
+          requestId: "r-1",
+          method: "GET",
+          path: "/machines",
+          route: "/machines",
+          status: 200,
+          ms: 0,
+        },
+      );
+      assert.equal(access[1]!.fields!.status, 404);
+    });
+
     await t.step("CORS allows only the configured origins", async () => {
       const cors = env.app({ settings: { apiKeys: [], corsOrigins: ["https://dash.example"] } });
       const allowed = await cors.request("/machines", {

@@ -1,21 +1,29 @@
 /**
- * Exactly-once publishing to JetStream: every event carries its id as `Nats-Msg-Id`, at most
- * `maxInFlight` publishes await their ack (the caller waits for a free slot: backpressure), and a
- * publish that fails or times out is retried with the same id until the stream confirms it.
+ * Exactly-once publishing to JetStream, asynchronously: each event is published to its stream
+ * subject with `Nats-Msg-Id` = event id and a reply subject on which JetStream answers with its
+ * PubAck (the protocol of Go's `PublishAsync`). At most `maxInFlight` events await their ack (the
+ * caller waits for room: backpressure), and an event whose ack fails or does not come in time is
+ * sent again with the same id until the stream confirms it, so the stream holds it once.
  */
-import type { JetStreamClient } from "@nats-io/jetstream";
-import { headers as natsHeaders } from "@nats-io/nats-core";
+import {
+  createInbox,
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from "@nats-io/nats-core";
 import { encodeEvent, type SignalEvent } from "../events/mod.ts";
-import { backoffDelay, type Logger, sleep } from "../lib/mod.ts";
+import { backoffDelay, type Logger } from "../lib/mod.ts";
 import type { ProducerStats } from "./stats.ts";
 
 /** Options of {@linkcode Publisher}. */
 export interface PublisherOptions {
   /** Counters to update. */
   stats: ProducerStats;
-  /** Most publishes awaiting an ack at once. @default 1024 */
+  /** Most events awaiting an ack at once. @default 1024 */
   maxInFlight?: number;
-  /** How long to wait for an ack before trying again, in ms. @default 5000 */
+  /** How long to wait for an ack before sending again, in ms. @default 5000 */
   timeoutMs?: number;
   /** Sign every event with this key. @default undefined */
   signingKey?: string;
@@ -23,31 +31,54 @@ export interface PublisherOptions {
   logger?: Logger;
 }
 
+interface Pending {
+  event: SignalEvent;
+  subject: string;
+  bytes: Uint8Array;
+  headers: MsgHdrs;
+  attempt: number;
+  /** When the current attempt times out, or when the next attempt is due. */
+  dueAt: number;
+  waiting: boolean;
+}
+
+/** How often timeouts and due retries are checked, in ms. */
+const SWEEP_MS = 100;
+
 /** Publishes events with a bounded window of in-flight acks and retries until acknowledged. */
 export class Publisher {
-  readonly #js: JetStreamClient;
+  readonly #nc: NatsConnection;
   readonly #stats: ProducerStats;
   readonly #max: number;
+  readonly #lowWater: number;
   readonly #timeoutMs: number;
   readonly #signingKey?: string;
   readonly #logger?: Logger;
-  readonly #giveUp = new AbortController();
-  #slotWaiters: (() => void)[] = [];
+  readonly #inbox = createInbox();
+  readonly #pending = new Map<string, Pending>();
+  readonly #sub: Subscription;
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #next = 0;
+  #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
   #lastWarnAt = 0;
 
-  constructor(js: JetStreamClient, options: PublisherOptions) {
-    this.#js = js;
+  constructor(nc: NatsConnection, options: PublisherOptions) {
+    this.#nc = nc;
     this.#stats = options.stats;
     this.#max = options.maxInFlight ?? 1024;
+    this.#lowWater = Math.floor(this.#max * 0.75);
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#signingKey = options.signingKey;
     this.#logger = options.logger;
+    // One subscription for every ack; nats.js renews it after a reconnect.
+    this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (_error, msg) => this.#onReply(msg) });
+    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
   }
 
-  /** Whether a publish may start now without exceeding the window. */
+  /** Whether an event may be sent now without exceeding the window. */
   get hasRoom(): boolean {
-    return this.#stats.inFlight < this.#max;
+    return this.#pending.size < this.#max;
   }
 
   /**
@@ -55,99 +86,148 @@ export class Publisher {
    * events in one go (they leave in one socket write); false when `signal` aborts first.
    */
   async waitForRoom(signal?: AbortSignal): Promise<boolean> {
-    const lowWater = Math.floor(this.#max * 0.75);
-    while (this.#stats.inFlight > lowWater) {
+    while (this.#pending.size > this.#lowWater) {
       if (signal?.aborted) return false;
       await new Promise<void>((resolve) => {
         const wake = () => {
           signal?.removeEventListener("abort", wake);
           resolve();
         };
-        this.#slotWaiters.push(wake);
+        this.#roomWaiters.push(wake);
         signal?.addEventListener("abort", wake, { once: true });
       });
     }
     return !signal?.aborted;
   }
 
-  /** Starts publishing `event` now; its ack is awaited in the background. Check `hasRoom` first. */
+  /** Sends `event` now; its ack is awaited in the background. Check `hasRoom` first. */
   send(event: SignalEvent): void {
+    const encoded = encodeEvent(event, { signingKey: this.#signingKey });
+    const headers = natsHeaders();
+    for (const [name, value] of Object.entries(encoded.headers)) headers.set(name, value);
+    const token = String(this.#next++);
+    const pending: Pending = {
+      event,
+      subject: encoded.subject,
+      bytes: encoded.bytes,
+      headers,
+      attempt: 0,
+      dueAt: 0,
+      waiting: false,
+    };
+    this.#pending.set(token, pending);
     const stats = this.#stats;
-    stats.inFlight++;
+    stats.inFlight = this.#pending.size;
     if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
-    this.#send(event).finally(() => this.#release());
+    this.#transmit(token, pending);
   }
 
-  /** Waits for room when the window is full, then starts publishing; false when `signal` aborts. */
+  /** Waits for room when the window is full, then sends; false when `signal` aborts. */
   async publish(event: SignalEvent, signal?: AbortSignal): Promise<boolean> {
     if (!this.hasRoom && !await this.waitForRoom(signal)) return false;
     this.send(event);
     return true;
   }
 
-  /** Waits until every started publish is acknowledged, or until `timeoutMs`; then stops retrying. */
+  /** Waits until every sent event is acknowledged, or `timeoutMs`; then gives up on the rest. */
   async flush(timeoutMs: number): Promise<void> {
-    if (this.#stats.inFlight > 0) {
+    if (this.#pending.size > 0) {
       const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
       await Promise.race([idle, timeout]);
       clearTimeout(timer);
     }
-    this.#giveUp.abort();
-    // Pending sends see the abort and end, counting what stays unacknowledged.
-    while (this.#stats.inFlight > 0) {
-      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    clearInterval(this.#sweeper);
+    this.#stats.unacked += this.#pending.size;
+    this.#pending.clear();
+    this.#stats.inFlight = 0;
+    if (!this.#nc.isClosed()) this.#sub.unsubscribe();
+    this.#wake();
+  }
+
+  #transmit(token: string, pending: Pending): void {
+    pending.waiting = false;
+    pending.dueAt = Date.now() + this.#timeoutMs;
+    try {
+      this.#nc.publish(pending.subject, pending.bytes, {
+        reply: `${this.#inbox}.${token}`,
+        headers: pending.headers,
+      });
+    } catch (error) {
+      this.#retryLater(pending, error);
     }
   }
 
-  async #send(event: SignalEvent): Promise<void> {
-    const encoded = encodeEvent(event, { signingKey: this.#signingKey });
-    const headers = natsHeaders();
-    for (const [name, value] of Object.entries(encoded.headers)) headers.set(name, value);
-    const options = { headers, timeout: this.#timeoutMs };
-    for (let attempt = 0;; attempt++) {
-      if (this.#giveUp.signal.aborted) {
-        this.#stats.unacked++;
-        return;
-      }
-      try {
-        const ack = await this.#js.publish(encoded.subject, encoded.bytes, options);
-        this.#stats.recordAck(event, ack.duplicate);
-        return;
-      } catch (error) {
-        if (this.#giveUp.signal.aborted) {
-          this.#stats.unacked++;
-          return;
-        }
-        this.#stats.retries++;
-        this.#warn(error);
-        await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 5000 }), this.#giveUp.signal);
-      }
+  #onReply(msg: Msg): void {
+    const token = msg.subject.slice(this.#inbox.length + 1);
+    const pending = this.#pending.get(token);
+    // A late ack of an event already confirmed (an earlier attempt's) needs nothing.
+    if (!pending) return;
+    if (msg.headers?.hasError || msg.data.length === 0) {
+      // Typically 503 "no responders": JetStream is not (yet) serving the stream.
+      const status = msg.headers ? `${msg.headers.code} ${msg.headers.description}` : "empty";
+      return this.#retryLater(pending, new Error(`JetStream answered ${status}`));
+    }
+    let ack: {
+      stream?: string;
+      duplicate?: boolean;
+      error?: { code?: number; description?: string };
+    };
+    try {
+      ack = msg.json();
+    } catch (error) {
+      return this.#retryLater(pending, error);
+    }
+    if (ack.error || !ack.stream) {
+      const reason = ack.error ? `${ack.error.code} ${ack.error.description}` : "no stream";
+      return this.#retryLater(pending, new Error(`JetStream refused the event: ${reason}`));
+    }
+    this.#pending.delete(token);
+    this.#stats.inFlight = this.#pending.size;
+    this.#stats.recordAck(pending.event, ack.duplicate === true);
+    this.#wake();
+  }
+
+  #retryLater(pending: Pending, error: unknown): void {
+    if (pending.waiting) return;
+    this.#stats.retries++;
+    pending.waiting = true;
+    pending.dueAt = Date.now() + backoffDelay(pending.attempt++, { baseMs: 100, maxMs: 5000 });
+    this.#warn(error);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [token, pending] of this.#pending) {
+      if (now < pending.dueAt) continue;
+      if (pending.waiting) this.#transmit(token, pending);
+      else this.#retryLater(pending, new Error(`no ack within ${this.#timeoutMs} ms`));
     }
   }
 
-  #release(): void {
-    this.#stats.inFlight--;
+  #wake(): void {
     // Waiters re-check the window themselves, so waking all is safe and never strands one.
-    const slotWaiters = this.#slotWaiters;
-    this.#slotWaiters = [];
-    for (const wake of slotWaiters) wake();
-    if (this.#stats.inFlight === 0) {
-      const waiters = this.#idleWaiters;
+    if (this.#pending.size <= this.#lowWater) {
+      const roomWaiters = this.#roomWaiters;
+      this.#roomWaiters = [];
+      for (const wake of roomWaiters) wake();
+    }
+    if (this.#pending.size === 0) {
+      const idle = this.#idleWaiters;
       this.#idleWaiters = [];
-      for (const resolve of waiters) resolve();
+      for (const resolve of idle) resolve();
     }
   }
 
   #warn(error: unknown): void {
-    // During an outage every in-flight publish fails at once: one line a second is enough.
+    // During an outage every in-flight event fails at once: one line a second is enough.
     const now = Date.now();
     if (now - this.#lastWarnAt < 1000) return;
     this.#lastWarnAt = now;
     this.#logger?.warn("publish failed; retrying with the same id", {
       error,
-      inFlight: this.#stats.inFlight,
+      inFlight: this.#pending.size,
       retries: this.#stats.retries,
     });
   }

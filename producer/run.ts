@@ -3,7 +3,7 @@
  * as fast as the stream takes it) and publish every event exactly once. Used by `main.ts`,
  * integration tests and benchmarks.
  */
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ensureStream, type SignalEvent } from "../events/mod.ts";
 import { backoffDelay, connectNats, createLogger, type Logger, sleep } from "../lib/mod.ts";
@@ -52,7 +52,7 @@ export async function runProducer(
   const ticker = setInterval(() => logger.info("progress", stats.progress()), c.logIntervalMs);
   try {
     await ensureStreamWithRetry(nc, c, { logger, signal });
-    const publisher = new Publisher(jetstream(nc, { timeout: c.publishTimeoutMs }), {
+    const publisher = new Publisher(nc, {
       stats,
       maxInFlight: c.maxInFlight,
       timeoutMs: c.publishTimeoutMs,

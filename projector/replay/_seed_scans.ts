@@ -15,14 +15,13 @@ import {
 } from "../projections/power_minutes.ts";
 import { writePowerMinutes } from "../store/write_aggregates.ts";
 import type { SeedNeeds } from "./_point.ts";
-import { seqAtTime, StreamReader } from "./stream_reader.ts";
+import { StreamReader } from "./stream_reader.ts";
 
 /**
- * How long before a boundary minute the scan for its earlier samples starts, by stream time.
- * Power events are stored after their samples were taken, so this covers any event up to this
- * long; the scan checks its counts against the live rows and falls back when they differ.
+ * How far before the earliest boundary minute, in event time, the backward scan for earlier
+ * samples goes before it may stop: power events stored this much out of order are still found.
  */
-export const POWER_LOOKBACK_MS = 15 * 60_000;
+export const POWER_LOOKBACK_MS = 2 * 60_000;
 
 /** A partial rebuild cannot be done correctly; the projection is rebuilt in full instead. */
 export class PartialNotPossible extends Error {
@@ -87,24 +86,22 @@ export async function seedFailurePeaks(
 }
 
 /**
- * Adds to the shadow the samples that events before the point put into the boundary minutes,
- * after checking that the scan saw every event and sample the live rows count up to their
- * checkpoint (so nothing stored long before its minute was missed).
+ * Adds to the shadow the samples that events before the point put into the boundary minutes
+ * (rows fed from both sides of it). Which earlier events fed them is found by scanning back from
+ * the point in growing chunks, until a whole chunk holds only samples older than the earliest
+ * boundary minute minus {@linkcode POWER_LOOKBACK_MS} and the samples and events seen add up to
+ * what the live rows count up to their checkpoint; at the start of the stream, all was seen.
  */
 export async function seedBoundaryMinutes(
   deps: { sql: Sql; nats: NatsConnection },
   shadow: string,
   needs: SeedNeeds,
-  options: ScanOptions & { point: number },
+  options: ScanOptions & { point: number; firstSeq: number },
 ): Promise<number> {
   if (needs.mixed.length === 0) return 0;
   const live = new Map(needs.mixed.map((r) => [powerMinuteKey(r), r]));
-  const earliest = Math.min(...needs.mixed.map((r) => Date.parse(r.minute)));
-  const from = Math.min(
-    options.point,
-    await seqAtTime(deps.nats, new Date(earliest - POWER_LOOKBACK_MS)),
-  );
-  const through = needs.liveSeq.get("power_minutes") ?? 0;
+  const machines = new Set(needs.mixed.map((r) => r.machine_id));
+  const horizon = Math.min(...needs.mixed.map((r) => Date.parse(r.minute))) - POWER_LOOKBACK_MS;
   const before = new Map<string, PowerMinuteRow>();
   const counted = new Map<string, PowerMinuteRow>();
   const add = (into: Map<string, PowerMinuteRow>, rows: PowerMinuteRow[]) => {
@@ -115,18 +112,34 @@ export async function seedBoundaryMinutes(
       into.set(key, seen ? mergePowerMinute(seen, row) : row);
     }
   };
-  const read = await scan(deps.nats, { from, through }, options, (batch) => {
-    const power = batch.filter((e) => e.event.type === "power");
-    add(before, projectPowerMinutes(power.filter((e) => e.seq < options.point)));
-    add(counted, projectPowerMinutes(power));
+  const relevant = (batch: StreamEvent[]) =>
+    batch.filter((e) => e.event.type === "power" && machines.has(e.event.machineId));
+  const complete = () =>
+    [...live].every(([key, row]) => {
+      const seen = counted.get(key);
+      return seen?.samples === row.samples && seen.events === row.events;
+    });
+  // What events from the point up to the live checkpoint put into those minutes.
+  const through = needs.liveSeq.get("power_minutes") ?? 0;
+  let read = await scan(deps.nats, { from: options.point, through }, options, (batch) => {
+    add(counted, projectPowerMinutes(relevant(batch)));
   });
-  for (const [key, row] of live) {
-    const seen = counted.get(key);
-    if (seen?.samples !== row.samples || seen.events !== row.events) {
-      throw new PartialNotPossible(
-        `power minute ${key} has ${row.samples} samples live but ${seen?.samples ?? 0} in the scan`,
-      );
-    }
+  let end = options.point - 1;
+  for (let size = 4096; end >= options.firstSeq; size *= 2) {
+    const start = Math.max(options.firstSeq, end - size + 1);
+    let recent = false;
+    read += await scan(deps.nats, { from: start, through: end }, options, (batch) => {
+      const rows = projectPowerMinutes(relevant(batch));
+      add(before, rows);
+      add(counted, rows);
+      if (rows.some((row) => Date.parse(row.minute) >= horizon)) recent = true;
+    });
+    end = start - 1;
+    if (!recent && complete()) break;
+  }
+  // Having scanned back to the start, `before` is exact whatever the live rows say.
+  if (end >= options.firstSeq && !complete()) {
+    throw new PartialNotPossible("the scan for the boundary power minutes did not add up");
   }
   await deps.sql.begin((tx) => writePowerMinutes(tx, [...before.values()], shadow));
   return read;

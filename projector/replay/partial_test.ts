@@ -2,6 +2,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { readViews } from "../store/read_views.ts";
 import type { Sql } from "postgres";
 import { type ProjectionName, PROJECTIONS } from "../types.ts";
+import { uuidV7 } from "../../events/mod.ts";
 import { rebuild } from "./rebuild.ts";
 import { seqAtTime } from "./stream_reader.ts";
 import {
@@ -82,6 +83,32 @@ Deno.test("a rebuild from a point in the middle of history equals a full rebuild
       equal(summary.eventsRead, clean.checkpoints.get("errors")!.last_seq, "machines read it all");
       deepEqual(await readViews(env.sql), clean);
     });
+
+    await t.step(
+      "a late power event for an early minute gets that whole minute recomputed",
+      async () => {
+        // given a power event stored last but sampled in the first minute of the history
+        const late = {
+          id: uuidV7(T0 + 30_000, Math.random),
+          type: "power" as const,
+          v: 1 as const,
+          machineId: "m-001",
+          occurredAt: new Date(T0 + 30_000).toISOString(),
+          data: { sampleRateHz: 100, watts: [1, 2, 3, 4000] },
+        };
+        await publish(env.nats, [late]);
+        await projectLive(env.sql, env.nats);
+        const last = (await readViews(env.sql)).checkpoints.get("power_minutes")!.last_seq;
+        await damageFrom(env.sql, last, "power_minutes");
+        // when power_minutes is rebuilt from that event alone
+        const summary = await rebuild(deps, { projection: "power_minutes", fromSeq: last });
+        // then it is partial, and the early minute holds all its samples again
+        equal(summary.plans[0]!.mode, "partial", summary.plans[0]!.reason);
+        const expected = await cleanViews(env.nats);
+        deepEqual((await readViews(env.sql)).power_minutes, expected.power_minutes);
+        Object.assign(clean, expected);
+      },
+    );
 
     await t.step("a partial rebuild reads only from the point", async () => {
       const last = clean.checkpoints.get("errors")!.last_seq;

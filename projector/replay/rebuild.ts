@@ -220,6 +220,7 @@ async function seedShadow(
     if (plan.mode !== "partial") continue;
     const scanOptions = {
       point: plan.fromSeq,
+      firstSeq: options.firstSeq,
       signingKey: deps.signingKey,
       signal: options.signal,
     };

@@ -35,7 +35,7 @@ export async function measureLag(
   sql: Sql,
   options: { durationMs: number; intervalMs?: number; settleMs?: number },
 ): Promise<LagFigures> {
-  const { durationMs, intervalMs = 50, settleMs = 10_000 } = options;
+  const { durationMs, intervalMs = 10, settleMs = 10_000 } = options;
   const pending: { seq: number; at: number }[] = [];
   const lags: number[] = [];
   const started = performance.now();

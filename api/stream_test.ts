@@ -86,6 +86,27 @@ Deno.test("SSE delivers freshly published events within a second and cleans up",
       assert.equal(await gauge(), 0, "subscriptions are released when the client leaves");
     });
 
+    await t.step("a client that stops reading is dropped, not buffered without bound", async () => {
+      const slow = env.app({ settings: { apiKeys: [], sseMaxPending: 20 } });
+      const res = await slow.request("/stream?type=error");
+      const reader = res.body!.getReader();
+      await reader.read(); // the ready event; then the client stops reading
+      const metricsOf = async () => await (await slow.request("/metrics")).text();
+      assert.match(await metricsOf(), /^api_sse_subscriptions 1$/m);
+      const bytes = new TextEncoder().encode(JSON.stringify(event(3, "error", "m-001")));
+      for (let i = 0; i < 500; i++) env.nats.publish("signals.error.m-001", bytes);
+      await env.nats.flush();
+      let text = "";
+      for (let i = 0; i < 50; i++) {
+        text = await metricsOf();
+        if (/^api_sse_subscriptions 0$/m.test(text)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(text, /^api_sse_subscriptions 0$/m);
+      assert.match(text, /^api_sse_clients 0$/m);
+      await reader.cancel();
+    });
+
     await t.step("bad stream filters are 400s", async () => {
       const res = await fetch(`${base}/stream?type=nope`);
       assert.equal(res.status, 400);

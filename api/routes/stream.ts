@@ -48,6 +48,7 @@ export function streamRoutes(ctx: AppContext): Hono {
     const q = parseQuery(c, StreamQuery);
     if (ctx.nats.isClosed()) throw new UnavailableError("NATS connection is closed");
     const heartbeatMs = ctx.settings.sseHeartbeatMs ?? 15_000;
+    const maxPending = ctx.settings.sseMaxPending ?? 10_000;
     return streamSSE(c, async (stream) => {
       const subscriptions: Subscription[] = [];
       const done = Promise.withResolvers<void>();
@@ -55,12 +56,18 @@ export function streamRoutes(ctx: AppContext): Hono {
       stream.onAbort(finish);
       ctx.signal.addEventListener("abort", finish, { once: true });
       ctx.metrics.sseClients.add(1);
+      let pending = 0;
+      // A client that cannot keep up is dropped rather than buffered without bound.
+      const send = (message: { event: string; data: string; id?: string }) => {
+        if (pending >= maxPending) {
+          ctx.logger.warn("sse client too slow; closing", { pending });
+          return finish();
+        }
+        pending++;
+        stream.writeSSE(message).then(() => pending--, finish);
+      };
       const heartbeat = setInterval(() => {
-        stream.writeSSE({
-          event: "heartbeat",
-          data: JSON.stringify({ at: ctx.now().toISOString() }),
-        })
-          .catch(finish);
+        send({ event: "heartbeat", data: JSON.stringify({ at: ctx.now().toISOString() }) });
       }, heartbeatMs);
       try {
         for (const subject of streamSubjects(q.type, q.machine)) {
@@ -70,11 +77,11 @@ export function streamRoutes(ctx: AppContext): Hono {
               const decoded = decodeEvent(msg.data, { subject: msg.subject });
               // Malformed messages are the projector's to dead-letter; a live view skips them.
               if (!decoded.ok) return;
-              stream.writeSSE({
+              send({
                 event: decoded.event.type,
                 id: decoded.event.id,
                 data: JSON.stringify(decoded.event),
-              }).catch(finish);
+              });
             },
           });
           subscriptions.push(sub);

@@ -97,6 +97,15 @@ Deno.test("raw endpoints return events exactly as stored in the stream", async (
       assert.deepEqual(scan.dataPoints, points);
     });
 
+    await t.step("a scan whose raw event is gone still answers its summary", async () => {
+      const orphan = crypto.randomUUID();
+      await env.sql`INSERT INTO xray_scans VALUES (999999, ${orphan}, 'm-001',
+        ${new Date(T0)}, 1, 0, 0, 0, 0, 0, 0, 0, 0)`;
+      const scan = await (await app.request(`/signals/xray/${orphan}`)).json();
+      assert.equal(scan.pointCount, 1);
+      assert.equal(scan.dataPoints, null);
+    });
+
     await t.step("a sequence of another type, or past the end, is a 404", async () => {
       const wrongType = await app.request(`/signals/error/${scSeq}/raw`);
       assert.equal(wrongType.status, 404);

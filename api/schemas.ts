@@ -48,7 +48,8 @@ export const XrayRow = z.object({
 
 /** An x-ray scan with its data points read from the raw event. */
 export const XrayDetail = XrayRow.extend({
-  dataPoints: z.array(z.tuple([z.number(), z.tuple([z.number(), z.number(), z.number()])])),
+  dataPoints: z.array(z.tuple([z.number(), z.tuple([z.number(), z.number(), z.number()])]))
+    .nullable().meta({ description: "null when the raw event is no longer in the stream" }),
 }).meta({ id: "XrayScanDetail" });
 
 /** Power of one machine aggregated over one bucket. */

@@ -32,9 +32,15 @@ export async function bySignalId(
   const record = await eventById(ctx.sql, type, id.toLowerCase());
   if (!record) throw new NotFoundError(`No ${type} event with id '${id}'`);
   if (type !== "xray") return record;
-  const message = await readRaw(ctx, record.seq, type);
-  const event = message.json<{ data?: { dataPoints?: unknown } }>();
-  return { ...record, dataPoints: event.data?.dataPoints ?? [] };
+  try {
+    const message = await readRaw(ctx, record.seq, type);
+    const event = message.json<{ data?: { dataPoints?: unknown } }>();
+    return { ...record, dataPoints: event.data?.dataPoints ?? null };
+  } catch (error) {
+    // Retention may have dropped the raw event; the summary is still worth answering with.
+    if (error instanceof NotFoundError) return { ...record, dataPoints: null };
+    throw error;
+  }
 }
 
 /** The stream sequence an id refers to: a sequence itself, an event id, or a power minute. */

@@ -5,23 +5,58 @@
  * @module
  */
 import postgres from "postgres";
-import { startTestStack } from "../dev/stack.ts";
+import { type Stack, startTestStack } from "../dev/stack.ts";
 import { migrate } from "../projector/migrate.ts";
 import { benchPublish } from "./publish.ts";
-import { benchLive } from "./live.ts";
+import { benchLive, waitCaughtUp } from "./live.ts";
+import { benchReplay } from "./replay.ts";
+import { benchApi } from "./api.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { STREAM_NAME } from "../events/mod.ts";
+import { connectNats, createLogger } from "../lib/mod.ts";
+import { runProducer } from "../producer/mod.ts";
 import { startService } from "./services.ts";
 import { type BenchRow, markdownTable } from "./table.ts";
 import { machineInfo } from "./machine_info.ts";
 
 const quick = Deno.args.includes("--quick");
 const sizes = quick
-  ? { publishEvents: 100_000, replayEvents: 200_000, liveSeconds: 10, fleets: [100, 1000] }
+  ? {
+    publishEvents: 100_000,
+    logEvents: 300_000,
+    liveSeconds: 10,
+    fleets: [100, 1000],
+    wrkSeconds: 3,
+  }
   : {
     publishEvents: 300_000,
-    replayEvents: 1_000_000,
+    logEvents: 1_000_000,
     liveSeconds: 30,
     fleets: [100, 500, 1000, 1500],
+    wrkSeconds: 10,
   };
+
+/** Backfills until the log holds `events` events, and waits for the projector to catch up. */
+async function topUp(stack: Stack, events: number): Promise<void> {
+  const nc = await connectNats(stack.natsUrl, { name: "bench-top-up" });
+  const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(STREAM_NAME);
+    const missing = events - state.messages;
+    if (missing > 0) {
+      console.error(`bench: backfilling ${missing} events…`);
+      const fromMs = Date.UTC(2026, 10, 1);
+      await runProducer(stack.natsUrl, { machines: 100, seed: 11, fromMs, count: missing }, {
+        logger: createLogger("producer", "error"),
+      });
+    }
+    await waitCaughtUp(jsm, sql);
+  } finally {
+    await sql.end();
+    await nc.close();
+  }
+}
 
 function memoryRow(id: string, what: string, bytes: number): BenchRow {
   const mb = bytes / 1024 / 1024;
@@ -55,10 +90,15 @@ async function main(): Promise<void> {
       projector,
     });
     rows.push(...live.rows);
+    await topUp(stack, sizes.logEvents);
+    rows.push(...await benchReplay(stack, sizes.logEvents));
+    const api = await benchApi(stack, sizes.wrkSeconds);
+    rows.push(...api.rows);
     const projectorRss = await projector.stop();
     rows.push(
       memoryRow("5a", "producer at 1,000 machines", live.producerPeakRss.get(1000) ?? 0),
       memoryRow("5b", "projector", projectorRss),
+      memoryRow("5c", "API", api.apiPeakRss),
     );
   } finally {
     await stack.stop();

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { publish, T0 } from "./_seed.ts";
-import { startTestEnv } from "./_test_stack.ts";
+import { connect } from "@nats-io/transport-node";
+import { createApp } from "./app.ts";
+import { quietLogger, startTestEnv } from "./_test_stack.ts";
 
 const PROJECTIONS = ["machines", "state_changes", "errors", "power_minutes"];
 
@@ -90,6 +92,29 @@ Deno.test("health, metrics, OpenAPI and docs describe the running service", asyn
         });
       },
     );
+
+    await t.step("with NATS gone, /health, /stream and raw events answer 503", async () => {
+      const closed = await connect({ servers: env.stack.natsUrl });
+      await closed.close();
+      const offline = createApp({
+        sql: env.sql,
+        nats: closed,
+        logger: quietLogger,
+        now: () => now,
+        settings: { apiKeys: [] },
+      });
+      const health = await offline.request("/health");
+      assert.equal(health.status, 503);
+      const body = await health.json();
+      assert.equal(body.components.nats.status, "down");
+      assert.equal(body.components.postgres.status, "ok");
+      for (const path of ["/stream", "/signals/state_change/1/raw"]) {
+        const res = await offline.request(path);
+        assert.equal(res.status, 503, path);
+        assert.equal(res.headers.get("content-type"), "application/problem+json");
+        await res.body?.cancel();
+      }
+    });
 
     await t.step("OpenAPI 3.1 lists every route and every reference resolves", async () => {
       const doc = await (await app.request("/openapi.json")).json();

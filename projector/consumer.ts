@@ -117,7 +117,12 @@ export async function startConsuming(
   options: { maxMessages: number },
 ): Promise<ConsumerMessages> {
   const consumer = await js.consumers.get(STREAM_NAME, name);
-  return await consumer.consume({ max_messages: options.maxMessages, callback: buffer.push });
+  // Short pull expiry: a pull lost with a server restart is noticed in seconds, not 30 s.
+  return await consumer.consume({
+    max_messages: options.maxMessages,
+    expires: 5_000,
+    callback: buffer.push,
+  });
 }
 
 /** A delivered message as the pure core sees it. */

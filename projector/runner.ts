@@ -22,6 +22,7 @@ import { writeStatus } from "./store/status.ts";
 import { LIVE_SCHEMA, tableIn } from "./store/schema.ts";
 import { PROJECTIONS } from "./types.ts";
 import { retrying } from "./_retry.ts";
+import { guardPostgresSocketFaults } from "./_guard.ts";
 import { ProjectorStats } from "./_stats.ts";
 
 /** Options of {@linkcode runProjector}. */
@@ -39,10 +40,14 @@ export async function runProjector(
   options: RunOptions = {},
 ): Promise<void> {
   const logger = options.logger ?? createLogger("projector");
+  const unguard = guardPostgresSocketFaults(logger);
   const sql = postgres(config.databaseUrl, {
     max: 2,
     onnotice: () => {},
     connect_timeout: 5,
+    // postgres.js waits up to 20 s between reconnects after repeated failures; our own retry loop
+    // already backs off, so keep its delay short and resume soon after the server is back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     connection: { application_name: config.consumerName },
   });
   let nc: NatsConnection | undefined;
@@ -66,6 +71,7 @@ export async function runProjector(
       await nc.close().catch(() => {});
     }
     await sql.end({ timeout: 2 });
+    unguard();
     logger.info("projector stopped");
   }
 }
@@ -91,6 +97,16 @@ async function consumeLoop(deps: LoopDeps): Promise<void> {
   let lastDelivery: number | undefined;
   let reposition = true;
   let generation = 0;
+  // After a reconnect the server may have lost our pull requests (a restarted server has): start a
+  // fresh consumer from the checkpoint instead of waiting for missed heartbeats.
+  void (async () => {
+    for await (const status of deps.nc.status()) {
+      if (status.type === "reconnect") {
+        reposition = true;
+        buffer.wake();
+      }
+    }
+  })();
   try {
     while (!signal.aborted) {
       if (reposition) {

@@ -4,6 +4,7 @@ import { parseWrk } from "../bench/wrk.ts";
 
 /** Start of the seeded history. */
 export const T0 = Date.UTC(2026, 9, 1);
+/** Machines in the seeded fleet. */
 export const MACHINES = 10;
 
 /** Seeds `rows` state changes (one a second), rows/5 errors and 30 days of power minutes. */
@@ -48,9 +49,21 @@ end
 `;
 }
 
-export async function wrk(url: string, script: string, seconds: number, connections: number) {
+/** Options of {@linkcode wrk}. */
+export interface WrkRun {
+  /** Lua script that builds each request. */
+  script: string;
+  /** Seconds to run. @default 10 */
+  seconds?: number;
+  /** Open connections. @default 16 */
+  connections?: number;
+}
+
+/** Loads `url` with wrk driven by a Lua script; returns its parsed figures. */
+export async function wrk(url: string, run: WrkRun) {
   const file = await Deno.makeTempFile({ suffix: ".lua" });
   try {
+    const { script, seconds = 10, connections = 16 } = run;
     await Deno.writeTextFile(file, script);
     const threads = Math.min(2, connections);
     const args = [
@@ -97,6 +110,7 @@ export function sampleRss(pid: number): { stop(): Promise<number> } {
   };
 }
 
+/** Waits until the API at `base` answers. */
 export async function waitHealthy(base: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {

@@ -21,8 +21,7 @@ export function limitOf(sql: Sql, limit: number | undefined): PendingQuery<Row[]
 /** The keyset condition `(time, id) > / < (key)` for a page after `key`; key[0] is µs. */
 export function afterTimeKey(
   sql: Sql,
-  columns: [string, string],
-  page: Page,
+  { columns, page }: { columns: [string, string]; page: Page },
 ): PendingQuery<Row[]>[] {
   if (!page.after) return [];
   const [us, second] = page.after as Key;
@@ -35,9 +34,9 @@ export function afterTimeKey(
 /** Conditions for a `[from, to)` window over `column`. */
 export function window(
   sql: Sql,
-  column: string,
-  range: { from?: Date | undefined; to?: Date | undefined },
+  range: { column: string; from?: Date | undefined; to?: Date | undefined },
 ): PendingQuery<Row[]>[] {
+  const column = range.column;
   const conds: PendingQuery<Row[]>[] = [];
   if (range.from) conds.push(sql`${sql(column)} >= ${range.from}`);
   if (range.to) conds.push(sql`${sql(column)} < ${range.to}`);
@@ -47,8 +46,7 @@ export function window(
 /** `column = ANY(values)` when values are given. */
 export function anyOf(
   sql: Sql,
-  column: string,
-  values: readonly string[] | undefined,
+  { column, values }: { column: string; values: readonly string[] | undefined },
 ): PendingQuery<Row[]>[] {
   return values && values.length > 0 ? [sql`${sql(column)} = ANY(${values as string[]})`] : [];
 }

@@ -89,8 +89,8 @@ export function createApp(deps: AppDeps): Hono {
       );
     },
   }));
-  app.use(requireRole("read", deps.settings.apiKeys, { openPaths: OPEN_PATHS }));
-  app.use("/admin/*", requireRole("admin", deps.settings.apiKeys));
+  app.use(requireRole("read", { keys: deps.settings.apiKeys, openPaths: OPEN_PATHS }));
+  app.use("/admin/*", requireRole("admin", { keys: deps.settings.apiKeys }));
 
   app.route("/", serviceRoutes(ctx));
   app.route("/", signalRoutes(ctx));

@@ -60,16 +60,15 @@ export async function roleOf(presented: string, keys: ApiKey[]): Promise<Role | 
 
 /** Options of {@linkcode requireRole}. */
 export interface RequireRoleOptions {
+  /** The configured keys; none means reads are open and admin routes refused. */
+  keys: ApiKey[];
   /** Paths that need no key. @default [] */
   openPaths?: string[];
 }
 
 /** Middleware: enforces `role` when keys are configured; admin routes need an admin key always. */
-export function requireRole(
-  role: Role,
-  keys: ApiKey[],
-  options: RequireRoleOptions = {},
-): MiddlewareHandler {
+export function requireRole(role: Role, options: RequireRoleOptions): MiddlewareHandler {
+  const keys = options.keys;
   const open = new Set(options.openPaths ?? []);
   const hasAdmin = keys.some((k) => k.role === "admin");
   return async (c, next) => {

@@ -52,6 +52,8 @@ export interface ListSpec<R extends Row, Out> {
 
 /** Request-level options of {@linkcode respondList}. */
 export interface ListRequest {
+  /** The pool to query. */
+  sql: Sql;
   order: "asc" | "desc";
   limit: number;
   cursor?: string | undefined;
@@ -85,10 +87,10 @@ export function cursorKey(
 /** Answers a list request: a JSON page with `next`, or the whole selection as CSV. */
 export async function respondList<R extends Row, Out>(
   c: Context,
-  sql: Sql,
   spec: ListSpec<R, Out>,
   request: ListRequest,
 ): Promise<Response> {
+  const sql = request.sql;
   const after = cursorKey(request.cursor, spec, request.order);
   if (wantsCsv(request.format, c.req.header("accept"))) {
     // A CSV export is the whole selection unless a limit was asked for explicitly.

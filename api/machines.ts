@@ -54,7 +54,7 @@ export function machineSpec(
         SELECT * FROM machines
         WHERE ${
         and(sql, [
-          ...anyOf(sql, "state", filter.state),
+          ...anyOf(sql, { column: "state", values: filter.state }),
           ...(page.after ? [sql`machine_id ${cmp} ${String(page.after[0])}`] : []),
         ])
       }
@@ -128,7 +128,7 @@ export interface FailureFilter {
 }
 
 function failureConditions(sql: Sql, f: FailureFilter) {
-  const conds = anyOf(sql, "machine_id", f.machines);
+  const conds = anyOf(sql, { column: "machine_id", values: f.machines });
   if (f.to) conds.push(sql`started_at < ${f.to}`);
   if (f.from) conds.push(sql`(ended_at IS NULL OR ended_at >= ${f.from})`);
   if (f.ongoing !== undefined) {
@@ -150,7 +150,7 @@ export function failureSpec(
         WHERE ${
         and(sql, [
           ...failureConditions(sql, filter),
-          ...afterTimeKey(sql, ["started_at", "start_seq"], page),
+          ...afterTimeKey(sql, { columns: ["started_at", "start_seq"], page }),
         ])
       }
         ORDER BY started_at ${dir(sql, page.order)}, start_seq ${dir(sql, page.order)}

@@ -64,7 +64,9 @@ export function powerSpec(
     scope: `power:${bucket}`,
     keyKinds: ["time", "machine"],
     query: (sql, page) =>
-      bucket === "1m" ? minuteQuery(sql, filter, page) : bucketQuery(sql, filter, bucket, page),
+      bucket === "1m"
+        ? minuteQuery(sql, { filter, page })
+        : bucketQuery(sql, { filter, bucket, page }),
     keyOf: (row) => [row.at_us, row.machine_id],
     toJson: (row) => present(row, bucket),
     csvColumns: COLUMNS,
@@ -94,15 +96,15 @@ function keyset(sql: Sql, column: ReturnType<Sql>, page: Page) {
   return [sql`(${column}, machine_id) ${cmp} (${fromUs(sql, Number(us))}, ${String(machine)})`];
 }
 
-function minuteQuery(sql: Sql, filter: SignalFilter, page: Page) {
+function minuteQuery(sql: Sql, { filter, page }: { filter: SignalFilter; page: Page }) {
   return sql<PowerRow[]>`
     SELECT machine_id, minute AS bucket, (extract(epoch from minute) * 1000000)::bigint AS at_us,
       samples, sum_mw::float8 AS sum_mw, min_w, max_w, energy_uj::float8 AS energy_uj, events, last_seq
     FROM power_minutes
     WHERE ${
     and(sql, [
-      ...window(sql, "minute", filter),
-      ...anyOf(sql, "machine_id", filter.machines),
+      ...window(sql, { column: "minute", from: filter.from, to: filter.to }),
+      ...anyOf(sql, { column: "machine_id", values: filter.machines }),
       ...keyset(sql, sql`minute`, page),
     ])
   }
@@ -110,7 +112,10 @@ function minuteQuery(sql: Sql, filter: SignalFilter, page: Page) {
     ${limitOf(sql, page.limit)}`;
 }
 
-function bucketQuery(sql: Sql, filter: SignalFilter, bucket: Bucket, page: Page) {
+function bucketQuery(
+  sql: Sql,
+  { filter, bucket, page }: { filter: SignalFilter; bucket: Bucket; page: Page },
+) {
   const width = `${BUCKETS[bucket]} minutes`;
   // Bound the scanned minutes by the cursor too, so later pages do not aggregate earlier ones.
   const bound = [];
@@ -130,8 +135,8 @@ function bucketQuery(sql: Sql, filter: SignalFilter, bucket: Bucket, page: Page)
       FROM power_minutes
       WHERE ${
     and(sql, [
-      ...window(sql, "minute", filter),
-      ...anyOf(sql, "machine_id", filter.machines),
+      ...window(sql, { column: "minute", from: filter.from, to: filter.to }),
+      ...anyOf(sql, { column: "machine_id", values: filter.machines }),
       ...bound,
     ])
   }
@@ -149,9 +154,8 @@ export async function powerMinuteById(sql: Sql, id: string) {
   const minute = new Date(id.slice(at + 1));
   if (at <= 0 || Number.isNaN(minute.getTime())) return undefined;
   const [row] = await minuteQuery(sql, {
-    machines: [machine],
-    from: minute,
-    to: new Date(minute.getTime() + 60_000),
-  }, { order: "asc", limit: 1 });
+    filter: { machines: [machine], from: minute, to: new Date(minute.getTime() + 60_000) },
+    page: { order: "asc", limit: 1 },
+  });
   return row && row.bucket.getTime() === minute.getTime() ? present(row, "1m") : undefined;
 }

@@ -98,7 +98,7 @@ export async function runQueryBench(options: QueryBenchOptions = {}): Promise<Qu
     ];
     for (const [what, path, script] of cases) {
       for (const connections of [1, 16]) {
-        const r = await wrk(`${base}${path}`, script, seconds, connections);
+        const r = await wrk(`${base}${path}`, { script, seconds, connections });
         queries.push({ what, connections, ...r });
         report(`${what}, ${connections} connection(s): p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
       }

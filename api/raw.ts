@@ -16,7 +16,10 @@ const ADDED = new Set([
 ]);
 
 /** Reads the message at `seq`; 404 when absent or not of `type`, 503 when NATS fails. */
-export async function readRaw(ctx: AppContext, seq: number, type: string): Promise<StoredMsg> {
+export async function readRaw(
+  ctx: AppContext,
+  { seq, type }: { seq: number; type: string },
+): Promise<StoredMsg> {
   let message: StoredMsg | null;
   try {
     const jsm = await ctx.jsm();

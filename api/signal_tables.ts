@@ -100,9 +100,12 @@ const PRESENT: Record<EventTableType, {
 function typeConditions(sql: Sql, type: EventTableType, filter: SignalFilter) {
   switch (type) {
     case "state_change":
-      return anyOf(sql, "to_state", filter.state);
+      return anyOf(sql, { column: "to_state", values: filter.state });
     case "error":
-      return [...anyOf(sql, "severity", filter.severity), ...anyOf(sql, "code", filter.code)];
+      return [
+        ...anyOf(sql, { column: "severity", values: filter.severity }),
+        ...anyOf(sql, { column: "code", values: filter.code }),
+      ];
     case "sensor":
       return filter.failure === undefined
         ? []
@@ -127,10 +130,10 @@ export function eventTableSpec(
         FROM ${sql(EVENT_TABLES[type])}
         WHERE ${
         and(sql, [
-          ...window(sql, "at", filter),
-          ...anyOf(sql, "machine_id", filter.machines),
+          ...window(sql, { column: "at", from: filter.from, to: filter.to }),
+          ...anyOf(sql, { column: "machine_id", values: filter.machines }),
           ...typeConditions(sql, type, filter),
-          ...afterTimeKey(sql, ["at", "seq"], page),
+          ...afterTimeKey(sql, { columns: ["at", "seq"], page }),
         ])
       }
         ORDER BY at ${dir(sql, page.order)}, seq ${dir(sql, page.order)}
@@ -145,8 +148,7 @@ export function eventTableSpec(
 /** One row by event id, or undefined. */
 export async function eventById(
   sql: Sql,
-  type: EventTableType,
-  id: string,
+  { type, id }: { type: EventTableType; id: string },
 ): Promise<Record<string, unknown> & { seq: number } | undefined> {
   const [row] = await sql<EventRow[]>`
     SELECT *, 0::bigint AS at_us FROM ${sql(EVENT_TABLES[type])} WHERE event_id = ${id}`;

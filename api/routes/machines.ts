@@ -86,7 +86,8 @@ export function machineRoutes(ctx: AppContext): Hono {
 
   app.get("/machines", async (c) => {
     const q = parseQuery(c, MachinesQuery);
-    return await respondList(c, ctx.sql, machineSpec({ state: q.state }), {
+    return await respondList(c, machineSpec({ state: q.state }), {
+      sql: ctx.sql,
       order: "asc",
       limit: q.limit,
       cursor: q.cursor,
@@ -105,7 +106,8 @@ export function machineRoutes(ctx: AppContext): Hono {
   app.get("/failures", async (c) => {
     const q = parseQuery(c, FailuresQuery);
     await assertMachinesExist(ctx.sql, q.machine);
-    return await respondList(c, ctx.sql, failureSpec({ ...q, machines: q.machine }), {
+    return await respondList(c, failureSpec({ ...q, machines: q.machine }), {
+      sql: ctx.sql,
       order: q.order,
       limit: q.limit,
       cursor: q.cursor,

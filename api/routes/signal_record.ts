@@ -17,8 +17,7 @@ const POWER_ID = /^[A-Za-z0-9_-]{1,64}@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00(\.000)?Z
 /** The read-model record of `type` with `id`; x-ray scans include their data points. */
 export async function bySignalId(
   ctx: AppContext,
-  type: SignalType,
-  id: string,
+  { type, id }: { type: SignalType; id: string },
 ): Promise<Record<string, unknown>> {
   if (type === "power") {
     if (!POWER_ID.test(id)) {
@@ -29,11 +28,11 @@ export async function bySignalId(
     return minute;
   }
   if (!UUID.test(id)) return badField("id", id, "must be an event id (uuid)");
-  const record = await eventById(ctx.sql, type, id.toLowerCase());
+  const record = await eventById(ctx.sql, { type, id: id.toLowerCase() });
   if (!record) throw new NotFoundError(`No ${type} event with id '${id}'`);
   if (type !== "xray") return record;
   try {
-    const message = await readRaw(ctx, record.seq, type);
+    const message = await readRaw(ctx, { seq: record.seq, type });
     const event = message.json<{ data?: { dataPoints?: unknown } }>();
     return { ...record, dataPoints: event.data?.dataPoints ?? null };
   } catch (error) {
@@ -44,7 +43,10 @@ export async function bySignalId(
 }
 
 /** The stream sequence an id refers to: a sequence itself, an event id, or a power minute. */
-async function seqOf(ctx: AppContext, type: SignalType, id: string): Promise<number> {
+async function seqOf(
+  ctx: AppContext,
+  { type, id }: { type: SignalType; id: string },
+): Promise<number> {
   if (SEQ.test(id)) return Number(id);
   if (type === "power") {
     if (UUID.test(id)) {
@@ -73,8 +75,8 @@ export async function rawRoute(
   options: { payload: boolean },
 ): Promise<Response> {
   const type = signalType(c.req.param("type")!);
-  const seq = await seqOf(ctx, type, c.req.param("id")!);
-  const message = await readRaw(ctx, seq, type);
+  const seq = await seqOf(ctx, { type, id: c.req.param("id")! });
+  const message = await readRaw(ctx, { seq, type });
   if (options.payload && /application\/octet-stream/i.test(c.req.header("accept") ?? "")) {
     return rawBytesResponse(message);
   }

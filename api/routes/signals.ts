@@ -52,7 +52,8 @@ export function signalRoutes(ctx: AppContext): Hono {
     }
     await assertMachinesExist(ctx.sql, q.machine);
     const filter = { ...q, machines: q.machine };
-    return await respondList(c, ctx.sql, specFor(type, filter, q.bucket), {
+    return await respondList(c, specFor(type, filter, q.bucket), {
+      sql: ctx.sql,
       order: q.order,
       limit: q.limit,
       cursor: q.cursor,
@@ -67,7 +68,8 @@ export function signalRoutes(ctx: AppContext): Hono {
     const q = parseQuery(c, LatestQuery);
     await assertMachinesExist(ctx.sql, q.machine);
     const spec = specFor(type, { machines: q.machine }, "1m");
-    return await respondList(c, ctx.sql, spec, {
+    return await respondList(c, spec, {
+      sql: ctx.sql,
       order: "desc",
       limit: q.limit,
       format: q.format,
@@ -77,7 +79,7 @@ export function signalRoutes(ctx: AppContext): Hono {
 
   app.get("/signals/:type/:id", async (c) => {
     const type = signalType(c.req.param("type"));
-    const record = await bySignalId(ctx, type, c.req.param("id"));
+    const record = await bySignalId(ctx, { type, id: c.req.param("id") });
     return await jsonWithEtag(c, record, { cacheable: true });
   });
 

@@ -12,6 +12,9 @@ export const ReplayEnv = z.object({
   /** Must be the live projector's key, so the same events become dead letters. */
   SIGNING_KEY: z.string().optional(),
   REPLAY_BATCH_SIZE: positiveInt(8192),
+  /** Workers decoding events beside the main thread; 0 decodes on it. */
+  REPLAY_WORKERS: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
+    .min(0, "must be 0 or more").max(8, "must be at most 8").default(1),
 });
 
 /** The parsed environment. */
@@ -95,4 +98,5 @@ Usage: deno task replay [--projection <name>|all] [--from-seq N | --from-time <I
   --from-time T  recompute only what events stored at or after time T produced
   --yes, -y      do not ask for confirmation on a terminal
 
-Environment: NATS_URL, DATABASE_URL, SIGNING_KEY (the live projector's), REPLAY_BATCH_SIZE.`;
+Environment: NATS_URL, DATABASE_URL, SIGNING_KEY (the live projector's), REPLAY_BATCH_SIZE,
+REPLAY_WORKERS (decoding workers, default 1).`;

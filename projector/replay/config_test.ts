@@ -34,6 +34,9 @@ Deno.test("replay flags parse into a request, and a bad flag is named", async (t
 
 Deno.test("replay env: defaults, and a bad variable is named", () => {
   equal(readReplayEnv({}).REPLAY_BATCH_SIZE, 8192);
+  equal(readReplayEnv({}).REPLAY_WORKERS, 1);
+  equal(readReplayEnv({ REPLAY_WORKERS: "0" }).REPLAY_WORKERS, 0);
+  throws(() => readReplayEnv({ REPLAY_WORKERS: "-1" }), /REPLAY_WORKERS/);
   throws(() => readReplayEnv({ REPLAY_BATCH_SIZE: "many" }), /REPLAY_BATCH_SIZE/);
   throws(() => readReplayEnv({ DATABASE_URL: "mysql://x" }), /DATABASE_URL/);
 });

@@ -52,7 +52,12 @@ async function main(): Promise<void> {
       projection: flags.projection,
       fromSeq: flags["from-seq"],
       fromTime: flags["from-time"],
-    }, { batchSize: env.REPLAY_BATCH_SIZE, signal: stop.signal, onProgress: printer.update });
+    }, {
+      batchSize: env.REPLAY_BATCH_SIZE,
+      workers: env.REPLAY_WORKERS,
+      signal: stop.signal,
+      onProgress: printer.update,
+    });
     printer.finish();
     console.log(renderSummary(summary));
   } catch (error) {

@@ -6,9 +6,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Sql } from "postgres";
 import type { Logger } from "../../lib/mod.ts";
-import { decodeBatch } from "../decode_batch.ts";
 import { type ProjectionName, PROJECTIONS } from "../types.ts";
-import { commitBatch, type CommitResult } from "../store/commit_batch.ts";
 import { dropSchema } from "../store/schema.ts";
 import {
   createShadow,
@@ -21,6 +19,8 @@ import {
 import { type ProjectionPlan, seedFromLive } from "./_point.ts";
 import { PartialNotPossible, seedBoundaryMinutes, seedFailurePeaks } from "./_seed_scans.ts";
 import { swapIn } from "./_swap.ts";
+import { catchUp } from "./_catch_up.ts";
+import { DecodePool } from "./decode_pool.ts";
 import type { RebuildPhase, RebuildProgress } from "./progress.ts";
 import { seqAtTime, streamBounds, StreamReader } from "./stream_reader.ts";
 
@@ -50,6 +50,8 @@ export interface RebuildOptions {
   signal?: AbortSignal;
   /** Called after each batch and at each phase. */
   onProgress?: (progress: RebuildProgress) => void;
+  /** Workers that decode events beside the main thread; 0 decodes in place. @default 1 */
+  workers?: number;
   /** Names the shadow schema (8 hex digits). @default random */
   id?: string;
 }
@@ -149,30 +151,26 @@ async function run(
     const reader = await StreamReader.open(deps.nats, { startSeq });
     progress.totalEvents = reader.pending;
     report("replaying");
-    const batchSize = options.batchSize ?? 8192;
     let deadLetters = 0;
-    let committing: Promise<CommitResult> | undefined;
-    const settle = async () => {
-      if (!committing) return;
-      const result = await committing;
-      committing = undefined;
-      deadLetters += result.deadLetters;
-      for (const rows of Object.values(result.changes.rows)) progress.rowsWritten += rows.length;
-      report("replaying");
-    };
-    let reading = reader.pending > 0 ? reader.read(batchSize) : undefined;
-    while (reading) {
-      const messages = await reading;
-      signal?.throwIfAborted();
-      // Fetch the next batch while this one is decoded and written.
-      reading = reader.pending > 0 && messages.length > 0 ? reader.read(batchSize) : undefined;
-      const batch = decodeBatch(messages, { signingKey: deps.signingKey });
-      await settle();
-      progress.eventsRead += messages.length;
-      progress.totalEvents = progress.eventsRead + reader.pending;
-      committing = commitBatch(deps.sql, batch, { schema: schemas.shadow, projections });
+    const pool = new DecodePool({ workers: options.workers ?? 1, signingKey: deps.signingKey });
+    try {
+      await catchUp(deps.sql, reader, {
+        schema: schemas.shadow,
+        projections,
+        pool,
+        batchSize: options.batchSize ?? 8192,
+        signal,
+        onBatch: (done) => {
+          progress.eventsRead += done.messages;
+          progress.totalEvents = progress.eventsRead + reader.pending;
+          progress.rowsWritten += done.rows;
+          deadLetters += done.deadLetters;
+          report("replaying");
+        },
+      });
+    } finally {
+      pool.close();
     }
-    await settle();
     report("swapping");
     const swap = await swapIn(deps.sql, schemas, {
       plans: plans.plans,

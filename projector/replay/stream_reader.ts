@@ -38,11 +38,25 @@ export async function seqAtTime(nc: NatsConnection, time: Date): Promise<number>
   return message?.seq ?? last + 1;
 }
 
-/** A message as the projector's decoder wants it. */
+/**
+ * A message as the projector's decoder wants it. Headers are parsed on first use: without a
+ * signing key only dead letters need them, and parsing them for every message costs more than
+ * the rest of the read.
+ */
 export function toRawMessage(m: JsMsg): RawMessage {
-  const headers: Record<string, string> = {};
-  if (m.headers) { for (const [name, values] of m.headers) headers[name] = values[0] ?? ""; }
-  return { seq: m.seq, subject: m.subject, data: m.data, headers };
+  let headers: Record<string, string> | undefined;
+  return {
+    seq: m.seq,
+    subject: m.subject,
+    data: m.data,
+    get headers() {
+      if (!headers) {
+        headers = {};
+        if (m.headers) { for (const [name, values] of m.headers) headers[name] = values[0] ?? ""; }
+      }
+      return headers;
+    },
+  };
 }
 
 /** An ordered read of the stream from a sequence; `pending` says how much is left after it. */

@@ -19,11 +19,10 @@ export interface Source {
 /** An event of `type` at `timeMs`, its id drawn from `random` so a seed replays it exactly. */
 export function makeEvent<T extends SignalType>(
   type: T,
-  fields: { machineId: string; timeMs: number; data: EventOf<T>["data"] },
-  random: Random,
+  fields: { machineId: string; timeMs: number; data: EventOf<T>["data"]; random: Random },
 ): EventOf<T> {
   return {
-    id: uuidV7(fields.timeMs, random),
+    id: uuidV7(fields.timeMs, fields.random),
     type,
     v: EVENT_VERSION,
     machineId: fields.machineId,

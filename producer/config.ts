@@ -81,12 +81,23 @@ export interface ProducerSettings {
   config: ProducerConfig;
 }
 
+/** Options of {@linkcode loadProducerConfig}. */
+export interface LoadOptions {
+  /** Command-line flags. @default Deno.args */
+  args?: readonly string[];
+  /** Environment variables. @default Deno.env.toObject() */
+  env?: Record<string, string | undefined>;
+  /** Draws the seed when SEED is unset. @default a random 32-bit integer */
+  randomSeed?: () => number;
+}
+
 /** Reads flags over env; throws a ConfigError naming the variable (and the flag, when given). */
-export function loadProducerConfig(
-  args: readonly string[] = Deno.args,
-  env: Record<string, string | undefined> = Deno.env.toObject(),
-  randomSeed: () => number = () => crypto.getRandomValues(new Uint32Array(1))[0]!,
-): ProducerSettings {
+export function loadProducerConfig(options: LoadOptions = {}): ProducerSettings {
+  const {
+    args = Deno.args,
+    env = Deno.env.toObject(),
+    randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!,
+  } = options;
   const known = Object.keys(ProducerEnv.shape);
   const flags = parseFlags(args, known);
   let e: z.infer<typeof ProducerEnv>;

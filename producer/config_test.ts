@@ -6,7 +6,7 @@ import { SAMPLE_SENSOR_FILE } from "./sensor_profile.ts";
 import { parseDuration, parseTime } from "./_flags.ts";
 
 const load = (args: string[], env: Record<string, string> = {}) =>
-  loadProducerConfig(args, env, () => 77);
+  loadProducerConfig({ args, env, randomSeed: () => 77 });
 
 function rejects(args: string[], env: Record<string, string>, variable: string, pattern: RegExp) {
   throws(() => load(args, env), (error: unknown) => {

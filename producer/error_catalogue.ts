@@ -58,7 +58,7 @@ export function drawError(random: Random, inFault: boolean): RaisedError {
   const severity = inFault ? "critical" : pickWeighted(random, SEVERITY_WEIGHTS);
   const entries = bySeverity.get(severity)!;
   const entry = entries[Math.floor(random() * entries.length)]!;
-  const n = intBetween(random, entry.n[0], entry.n[1]);
+  const n = intBetween(random, entry.n);
   return {
     code: entry.code,
     severity: entry.severity,

@@ -34,8 +34,8 @@ export interface Machine {
   state: MachineState;
 }
 
-function interval(random: Random, [min, max]: readonly [number, number]): number {
-  return Math.round(uniform(random, min, max));
+function interval(random: Random, range: readonly [number, number]): number {
+  return Math.round(uniform(random, range));
 }
 
 /**
@@ -59,7 +59,9 @@ export function createMachine(
     first = false;
     machine.state = to;
     const timeMs = nextStateAt;
-    out.push(makeEvent("state_change", { machineId: id, timeMs, data: { from, to } }, stateRandom));
+    out.push(
+      makeEvent("state_change", { machineId: id, timeMs, data: { from, to }, random: stateRandom }),
+    );
     nextStateAt = timeMs + interval(stateRandom, STATE_INTERVAL_MS);
   };
 
@@ -67,11 +69,13 @@ export function createMachine(
     const timeMs = nextErrorAt;
     const inFault = machine.state === "fault";
     const data = drawError(errorRandom, inFault);
-    out.push(makeEvent("error", { machineId: id, timeMs, data }, errorRandom));
+    out.push(makeEvent("error", { machineId: id, timeMs, data, random: errorRandom }));
     if (data.severity === "critical" && !inFault) {
       // A critical error puts the machine in fault at once; the next change follows 1–5 s later.
       const change = { from: machine.state, to: "fault" as const };
-      out.push(makeEvent("state_change", { machineId: id, timeMs, data: change }, errorRandom));
+      out.push(
+        makeEvent("state_change", { machineId: id, timeMs, data: change, random: errorRandom }),
+      );
       machine.state = "fault";
       nextStateAt = timeMs + interval(errorRandom, STATE_INTERVAL_MS);
     }

@@ -24,7 +24,7 @@ export interface PowerModel {
 
 /** A power model whose nominal draw and noise come from `random`. */
 export function createPowerModel(random: Random): PowerModel {
-  const nominalWatts = Math.round(uniform(random, NOMINAL_WATTS[0], NOMINAL_WATTS[1]));
+  const nominalWatts = Math.round(uniform(random, NOMINAL_WATTS));
   // The load wanders slowly around 1 (mean-reverting), so a running machine's draw has
   // both slow swings and fast noise, as a real spindle under varying cuts does.
   let load = 1;
@@ -44,7 +44,7 @@ export function createPowerModel(random: Random): PowerModel {
       case "fault":
         // Erratic draw with short spikes well above nominal.
         watts = random() < 0.04
-          ? nominalWatts * uniform(random, 1.5, 2.5)
+          ? nominalWatts * uniform(random, [1.5, 2.5])
           : nominalWatts * 0.3 * (1 + 0.25 * gaussian(random));
         break;
       default:
@@ -72,7 +72,8 @@ export function createPowerSource(
         machineId: machine.id,
         timeMs: source.at,
         data: { sampleRateHz: POWER_SAMPLE_RATE_HZ, watts },
-      }, random));
+        random,
+      }));
       source.at += options.batchMs;
     },
   };

@@ -38,12 +38,12 @@ export function createRandom(seed: number): Random {
 }
 
 /** A uniform number in [min, max). */
-export function uniform(random: Random, min: number, max: number): number {
+export function uniform(random: Random, [min, max]: readonly [number, number]): number {
   return min + random() * (max - min);
 }
 
 /** A uniform integer in [min, max], both inclusive. */
-export function intBetween(random: Random, min: number, max: number): number {
+export function intBetween(random: Random, [min, max]: readonly [number, number]): number {
   return min + Math.floor(random() * (max - min + 1));
 }
 

@@ -76,7 +76,7 @@ export function createSensorModel(
       const type = failureTypes[Math.floor(random() * failureTypes.length)]!;
       episode = {
         type,
-        cycles: intBetween(random, failure.minCycles, failure.maxCycles),
+        cycles: intBetween(random, [failure.minCycles, failure.maxCycles]),
         cycle: 0,
       };
     }
@@ -118,7 +118,9 @@ export function createSensorSource(
   const source: Source = {
     at: options.startMs,
     tick(out) {
-      out.push(makeEvent("sensor", { machineId, timeMs: source.at, data: model.step() }, random));
+      out.push(
+        makeEvent("sensor", { machineId, timeMs: source.at, data: model.step(), random }),
+      );
       source.at += options.intervalMs;
     },
   };

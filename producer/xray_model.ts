@@ -34,10 +34,10 @@ export function createXrayModel(
   random: Random,
   options: { intervalMs: number; maxPoints: number },
 ): XrayModel {
-  let lat = XRAY_ORIGIN.lat + uniform(random, -0.05, 0.05);
-  let lon = XRAY_ORIGIN.lon + uniform(random, -0.05, 0.05);
-  let heading = uniform(random, 0, 2 * Math.PI);
-  let speed = uniform(random, 0, 15);
+  let lat = XRAY_ORIGIN.lat + uniform(random, [-0.05, 0.05]);
+  let lon = XRAY_ORIGIN.lon + uniform(random, [-0.05, 0.05]);
+  let heading = uniform(random, [0, 2 * Math.PI]);
+  let speed = uniform(random, [0, 15]);
   const advance = (dtMs: number) => {
     const dt = dtMs / 1000;
     const distance = speed * dt;
@@ -51,7 +51,7 @@ export function createXrayModel(
     lon = ((lon + 540) % 360) - 180;
   };
   const scan = (): XrayPoint[] => {
-    const count = intBetween(random, 1, Math.min(options.maxPoints, XRAY_POINT_LIMIT));
+    const count = intBetween(random, [1, Math.min(options.maxPoints, XRAY_POINT_LIMIT)]);
     const step = options.intervalMs / count;
     const points: XrayPoint[] = [];
     for (let k = 0; k < count; k++) {
@@ -74,7 +74,7 @@ export function createXraySource(
     at: options.startMs,
     tick(out) {
       const data = { dataPoints: model.scan() };
-      out.push(makeEvent("xray", { machineId: deviceId, timeMs: source.at, data }, random));
+      out.push(makeEvent("xray", { machineId: deviceId, timeMs: source.at, data, random }));
       source.at += options.intervalMs;
     },
   };

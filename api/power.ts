@@ -40,7 +40,8 @@ const COLUMNS = [
 
 function present(row: PowerRow, bucket: Bucket) {
   return {
-    id: `${row.machine_id}@${iso(row.bucket)}`,
+    // A 1m bucket is a stored minute; coarser ones name their size so the id finds them again.
+    id: `${row.machine_id}@${iso(row.bucket)}${bucket === "1m" ? "" : `~${bucket}`}`,
     machineId: row.machine_id,
     bucket: iso(row.bucket)!,
     bucketSize: bucket,
@@ -147,15 +148,26 @@ function bucketQuery(
     ${limitOf(sql, page.limit)}`;
 }
 
-/** One power minute by its id `machineId@ISO-minute`, or undefined. */
-export async function powerMinuteById(sql: Sql, id: string) {
-  const at = id.lastIndexOf("@");
-  const machine = id.slice(0, at);
-  const minute = new Date(id.slice(at + 1));
-  if (at <= 0 || Number.isNaN(minute.getTime())) return undefined;
-  const [row] = await minuteQuery(sql, {
-    filter: { machines: [machine], from: minute, to: new Date(minute.getTime() + 60_000) },
-    page: { order: "asc", limit: 1 },
-  });
-  return row && row.bucket.getTime() === minute.getTime() ? present(row, "1m") : undefined;
+/** Matches a power bucket id: `machineId@ISO-minute`, optionally `~size` for coarser buckets. */
+export const POWER_ID =
+  /^([A-Za-z0-9_-]{1,64})@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00(?:\.000)?Z)(?:~(1m|5m|15m|1h|1d))?$/;
+
+/** One power bucket by its id, or undefined when the id names no stored bucket. */
+export async function powerBucketById(sql: Sql, id: string) {
+  const match = POWER_ID.exec(id);
+  if (!match) return undefined;
+  const [, machine, time, size] = match;
+  const bucket = (size ?? "1m") as Bucket;
+  const start = new Date(time!);
+  const width = BUCKETS[bucket] * 60_000;
+  // A start that is not a real date, or not on the bucket grid, names nothing.
+  if (Number.isNaN(start.getTime()) || start.getTime() % width !== 0) return undefined;
+  const exact = time!.endsWith(".000Z") ? time : time!.replace(/Z$/, ".000Z");
+  if (iso(start) !== exact) return undefined;
+  const filter = { machines: [machine!], from: start, to: new Date(start.getTime() + width) };
+  const page = { order: "asc" as const, limit: 1 };
+  const [row] = bucket === "1m"
+    ? await minuteQuery(sql, { filter, page })
+    : await bucketQuery(sql, { filter, bucket, page });
+  return row ? present(row, bucket) : undefined;
 }

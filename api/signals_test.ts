@@ -155,6 +155,16 @@ Deno.test("signal lists filter, paginate and export read-model rows", async (t) 
       const res = await app.request(`/signals/error/${id}`);
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), page.data[0]);
+      for (const bucket of ["5m", "1h", "1d"]) {
+        const listed = await json(await app.request(`/signals/power?bucket=${bucket}&limit=2`));
+        const byId = await app.request(`/signals/power/${listed.data[1]!.id}`);
+        assert.deepEqual(await byId.json(), listed.data[1], bucket);
+      }
+      const offGrid = await app.request(
+        `/signals/power/m-001@${new Date(T0 + 60_000).toISOString()}~5m`,
+      );
+      assert.equal(offGrid.status, 404);
+      await offGrid.body?.cancel();
       const minute = `m-001@${new Date(T0 + 60_000).toISOString()}`;
       const power = await (await app.request(`/signals/power/${minute}`)).json();
       assert.equal(power.avgW, 2);

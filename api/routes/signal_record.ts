@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { SignalType } from "../../events/mod.ts";
 import type { AppContext } from "../_context.ts";
 import { jsonWithEtag } from "../etag.ts";
-import { powerMinuteById } from "../power.ts";
+import { POWER_ID, powerBucketById } from "../power.ts";
 import { NotFoundError } from "../problem.ts";
 import { badField } from "../query.ts";
 import { rawBytesResponse, rawEvent, rawMetadata, readRaw } from "../raw.ts";
@@ -12,7 +12,6 @@ import { signalType } from "../signal_type.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SEQ = /^[1-9]\d{0,15}$/;
-const POWER_ID = /^[A-Za-z0-9_-]{1,64}@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00(\.000)?Z$/;
 
 /** The read-model record of `type` with `id`; x-ray scans include their data points. */
 export async function bySignalId(
@@ -21,10 +20,14 @@ export async function bySignalId(
 ): Promise<Record<string, unknown>> {
   if (type === "power") {
     if (!POWER_ID.test(id)) {
-      return badField("id", id, "must be machineId@minute, e.g. m-001@2026-11-23T10:00:00.000Z");
+      return badField(
+        "id",
+        id,
+        "must be machineId@minute[~bucket], e.g. m-001@2026-11-23T10:00:00.000Z~1h",
+      );
     }
-    const minute = await powerMinuteById(ctx.sql, id);
-    if (!minute) throw new NotFoundError(`No power minute '${id}'`);
+    const minute = await powerBucketById(ctx.sql, id);
+    if (!minute) throw new NotFoundError(`No power bucket '${id}'`);
     return minute;
   }
   if (!UUID.test(id)) return badField("id", id, "must be an event id (uuid)");
@@ -57,8 +60,8 @@ async function seqOf(
     if (!POWER_ID.test(id)) {
       return badField("id", id, "must be a stream sequence or machineId@minute");
     }
-    const minute = await powerMinuteById(ctx.sql, id);
-    if (!minute) throw new NotFoundError(`No power minute '${id}'`);
+    const minute = await powerBucketById(ctx.sql, id);
+    if (!minute) throw new NotFoundError(`No power bucket '${id}'`);
     return minute.lastSeq;
   }
   if (!UUID.test(id)) return badField("id", id, "must be an event id (uuid) or a stream sequence");

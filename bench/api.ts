@@ -31,8 +31,15 @@ async function loads(sql: Sql): Promise<{ name: string; path: string }[]> {
       SELECT at FROM state_changes ORDER BY at DESC, seq DESC OFFSET 500 LIMIT 100) s`);
   const dayFrom = await oneValue(sql`
     SELECT date_trunc('day', max(minute))::text AS v FROM power_minutes`);
+  const csvRows = Math.min(
+    10_000,
+    Number(
+      await oneValue(sql`
+    SELECT count(*)::text AS v FROM sensor_readings`),
+    ),
+  );
   const csvFrom = await oneValue(sql`
-    SELECT minute::text AS v FROM power_minutes ORDER BY minute DESC OFFSET 9999 LIMIT 1`);
+    SELECT at::text AS v FROM sensor_readings ORDER BY at DESC OFFSET ${csvRows - 1} LIMIT 1`);
   const iso = (text: string) => encodeURIComponent(new Date(text).toISOString());
   const dayTo = new Date(Date.parse(new Date(dayFrom).toISOString()) + 86_400_000).toISOString();
   return [
@@ -47,8 +54,8 @@ async function loads(sql: Sql): Promise<{ name: string; path: string }[]> {
     },
     { name: "/machines", path: "/machines" },
     {
-      name: "CSV export, ~10,000 power rows",
-      path: `/signals/power?from=${iso(csvFrom)}&format=csv`,
+      name: `CSV export of ${csvRows.toLocaleString("en-US")} sensor readings`,
+      path: `/signals/sensor?from=${iso(csvFrom)}&format=csv`,
     },
   ];
 }

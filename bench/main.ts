@@ -47,7 +47,7 @@ async function topUp(stack: Stack, events: number): Promise<void> {
     if (missing > 0) {
       console.error(`bench: backfilling ${missing} events…`);
       const fromMs = Date.UTC(2026, 10, 1);
-      await runProducer(stack.natsUrl, { machines: 100, seed: 11, fromMs, count: missing }, {
+      await runProducer(stack.natsUrl, { machines: 10, seed: 11, fromMs, count: missing }, {
         logger: createLogger("producer", "error"),
       });
     }

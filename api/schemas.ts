@@ -54,7 +54,7 @@ export const XrayDetail = XrayRow.extend({
 
 /** Power of one machine aggregated over one bucket. */
 export const PowerBucketRow = z.object({
-  id: z.string().meta({ description: "machineId@bucketStart" }),
+  id: z.string().meta({ description: "machineId@bucketStart, with ~size for buckets over 1m" }),
   machineId: z.string(),
   bucket: time.meta({ description: "Start of the bucket (UTC, aligned to the epoch)" }),
   bucketSize: z.enum(["1m", "5m", "15m", "1h", "1d"]),

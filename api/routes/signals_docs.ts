@@ -21,7 +21,7 @@ const TypeParam = z.object({
 const IdParams = TypeParam.extend({
   id: z.string().meta({
     description:
-      "Event id (uuid); for power, machineId@minute. Raw routes also take a stream sequence",
+      "Event id (uuid); for power, a bucket id (machineId@start[~size]). Raw routes also take a stream sequence",
   }),
 });
 const AnyRow = z.union([StateChangeRow, ErrorRow, PowerBucketRow, SensorRow, XrayRow]);

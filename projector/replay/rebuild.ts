@@ -52,6 +52,8 @@ export interface RebuildOptions {
   onProgress?: (progress: RebuildProgress) => void;
   /** Workers that decode events beside the main thread; 0 decodes in place. @default 1 */
   workers?: number;
+  /** Runs between catching up and the swap; a seam for tests of the swap. @default none */
+  beforeSwap?: () => Promise<void>;
   /** Names the shadow schema (8 hex digits). @default random */
   id?: string;
 }
@@ -171,6 +173,7 @@ async function run(
     } finally {
       pool.close();
     }
+    await options.beforeSwap?.();
     report("swapping");
     const swap = await swapIn(deps.sql, schemas, {
       plans: plans.plans,

@@ -54,6 +54,42 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
       equal(schemas.length, 0, "no shadow or retired schema is left");
     });
 
+    await t.step(
+      "events the live projector commits just before the swap are applied in it",
+      async () => {
+        let later = 0;
+        const summary = await rebuild(deps, { projection: "all" }, {
+          // given the live projector commits more events after the rebuild caught up
+          beforeSwap: async () => {
+            later = await publish(env.nats, fleetEvents({ fromMs: T0 + 150_000, seconds: 5 }));
+            await projectLive(env.sql, env.nats);
+          },
+        });
+        // then the swap applied them to the shadow, and the views equal a clean projection
+        equal(summary.gapEvents, later);
+        equal(summary.checkpoint, published + later);
+        deepEqual(await readViews(env.sql), await cleanViews(env.nats));
+      },
+    );
+
+    await t.step(
+      "a live projector behind the rebuild goes on from the rebuilt checkpoint",
+      async () => {
+        // given events the live projector has not seen yet
+        const more = await publish(env.nats, fleetEvents({ fromMs: T0 + 155_000, seconds: 5 }), {
+          poisonEvery: 50,
+        });
+        const before = (await readViews(env.sql)).checkpoints.get("errors")!.last_seq;
+        // when the rebuild swaps in ahead of it
+        const summary = await rebuild(deps, { projection: "power_minutes" });
+        equal(summary.gapEvents, 0);
+        equal(summary.checkpoint, before + more);
+        // then the live projector skips what the rebuild applied and counts nothing twice
+        await projectLive(env.sql, env.nats);
+        deepEqual(await readViews(env.sql), await cleanViews(env.nats));
+      },
+    );
+
     await t.step("the swapped-in tables keep the live index names", async () => {
       const names = await env.sql<{ indexname: string }[]>`
         SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'machines'

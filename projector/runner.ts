@@ -20,7 +20,7 @@ import { decodeBatch } from "./decode_batch.ts";
 import { commitBatch } from "./store/commit_batch.ts";
 import { writeStatus } from "./store/status.ts";
 import { LIVE_SCHEMA, tableIn } from "./store/schema.ts";
-import { PROJECTIONS } from "./types.ts";
+import { type DecodedBatch, PROJECTIONS } from "./types.ts";
 import { retrying } from "./_retry.ts";
 import { guardPostgresSocketFaults } from "./_guard.ts";
 import { ProjectorStats } from "./_stats.ts";
@@ -97,6 +97,14 @@ async function consumeLoop(deps: LoopDeps): Promise<void> {
   let lastDelivery: number | undefined;
   let reposition = true;
   let generation = 0;
+  // One commit may be in flight while the next batch is decoded, so the CPU work of decoding
+  // overlaps the database's work; commits themselves stay strictly one after another.
+  let inFlight: Promise<boolean> | undefined;
+  const settle = async () => {
+    const ok = inFlight ? await inFlight : true;
+    inFlight = undefined;
+    return ok;
+  };
   // After a reconnect the server may have lost our pull requests (a restarted server has): start a
   // fresh consumer from the checkpoint instead of waiting for missed heartbeats.
   void (async () => {
@@ -110,6 +118,7 @@ async function consumeLoop(deps: LoopDeps): Promise<void> {
   try {
     while (!signal.aborted) {
       if (reposition) {
+        if (!(await settle())) return;
         const current = ++generation;
         await messages?.close().catch(() => {});
         buffer.clear();
@@ -145,9 +154,11 @@ async function consumeLoop(deps: LoopDeps): Promise<void> {
       if (taken.length === 0 || reposition) continue;
       const { accepted, gap } = contiguous(taken, lastDelivery);
       if (accepted.length > 0) {
-        lastDelivery = accepted.at(-1)!.info.deliverySequence;
-        const done = await project(deps, accepted, stats);
-        if (!done) return;
+        const last = accepted.at(-1)!;
+        lastDelivery = last.info.deliverySequence;
+        const batch = decodeBatch(accepted.map(toRawMessage), { signingKey: config.signingKey });
+        if (!(await settle())) return;
+        inFlight = commitAndAck(deps, batch, last, stats);
       }
       if (gap) {
         logger.warn("a delivery was lost; re-reading from the checkpoint");
@@ -155,6 +166,7 @@ async function consumeLoop(deps: LoopDeps): Promise<void> {
       }
     }
   } finally {
+    await settle();
     generation++;
     stopStatus();
     await messages?.close().catch(() => {});
@@ -163,9 +175,13 @@ async function consumeLoop(deps: LoopDeps): Promise<void> {
 }
 
 /** Commits and acks one batch; false when stopped during an outage (nothing acked). */
-async function project(deps: LoopDeps, batchMsgs: JsMsg[], stats: ProjectorStats) {
-  const { config, sql, logger, signal } = deps;
-  const batch = decodeBatch(batchMsgs.map(toRawMessage), { signingKey: config.signingKey });
+async function commitAndAck(
+  deps: LoopDeps,
+  batch: DecodedBatch,
+  last: JsMsg,
+  stats: ProjectorStats,
+): Promise<boolean> {
+  const { sql, logger, signal } = deps;
   // Once started, a commit runs to its end even when a stop is requested; only retries stop.
   const result = await retrying(() => commitBatch(sql, batch), {
     what: "postgres",
@@ -173,7 +189,6 @@ async function project(deps: LoopDeps, batchMsgs: JsMsg[], stats: ProjectorStats
     signal,
   });
   if (!result) return false;
-  const last = batchMsgs.at(-1)!;
   try {
     last.ack();
   } catch (error) {

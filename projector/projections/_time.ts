@@ -1,8 +1,17 @@
 /** Time helpers shared by the projections: epoch ms and canonical ISO strings. */
 
+// The same few timestamps are compared many times while merging a batch; parsing dominates.
+const parsed = new Map<string, number>();
+
 /** Epoch milliseconds of an ISO time. */
 export function toMs(iso: string): number {
-  return Date.parse(iso);
+  let ms = parsed.get(iso);
+  if (ms === undefined) {
+    ms = Date.parse(iso);
+    if (parsed.size >= 20_000) parsed.clear();
+    parsed.set(iso, ms);
+  }
+  return ms;
 }
 
 /** The canonical ISO form (UTC, milliseconds) of epoch ms, truncated to whole ms. */

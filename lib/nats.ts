@@ -8,8 +8,6 @@ export interface ConnectNatsOptions {
   /** Connection name shown by the server. */
   name: string;
   logger?: Logger;
-  /** Skip capturing a stack trace per request; for high-rate publishers. @default false */
-  noAsyncTraces?: boolean;
 }
 
 /** Connects to `url`, waiting for the server if it is not up yet, and reconnecting forever. */
@@ -25,7 +23,6 @@ export async function connectNats(
     reconnectTimeWait: 250,
     reconnectJitter: 250,
     pingInterval: 10_000,
-    noAsyncTraces: options.noAsyncTraces ?? false,
   });
   if (options.logger) logStatus(nc, options.logger);
   return nc;

@@ -122,8 +122,7 @@ async function connectUnlessAborted(
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<NatsConnection | null> {
-  // Many small publishes a second: skip the stack trace nats.js would capture per request.
-  const connecting = connectNats(natsUrl, { name: "producer", logger, noAsyncTraces: true });
+  const connecting = connectNats(natsUrl, { name: "producer", logger });
   if (!signal) return await connecting;
   if (signal.aborted) {
     connecting.then((nc) => nc.close(), () => {});

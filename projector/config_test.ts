@@ -1,0 +1,48 @@
+import { deepEqual, equal, throws } from "node:assert/strict";
+import { ConfigError } from "../lib/mod.ts";
+import { loadConfig } from "./config.ts";
+
+Deno.test("projector config has defaults and names a bad variable", async (t) => {
+  await t.step("defaults", () => {
+    const config = loadConfig({});
+    deepEqual(
+      [
+        config.natsUrl,
+        config.databaseUrl,
+        config.batchSize,
+        config.consumerName,
+        config.signingKey,
+      ],
+      [
+        "nats://127.0.0.1:4222",
+        "postgres://postgres@127.0.0.1:5432/signals",
+        2000,
+        "projector",
+        undefined,
+      ],
+    );
+  });
+  await t.step("values from the environment", () => {
+    const config = loadConfig({ PROJECTOR_BATCH_SIZE: "500", SIGNING_KEY: "k" });
+    equal(config.batchSize, 500);
+    equal(config.signingKey, "k");
+  });
+  for (
+    const [variable, value] of [
+      ["PROJECTOR_BATCH_SIZE", "abc"],
+      ["PROJECTOR_BATCH_SIZE", "0"],
+      ["DATABASE_URL", "mysql://x"],
+      ["NATS_URL", "not a url"],
+      ["PROJECTOR_CONSUMER", "a.b"],
+    ]
+  ) {
+    await t.step(`${variable}=${value} is refused with the variable's name`, () => {
+      throws(() => loadConfig({ [variable!]: value }), (error: unknown) => {
+        equal(error instanceof ConfigError, true);
+        equal((error as ConfigError).variable, variable);
+        equal((error as Error).message.includes(variable!), true);
+        return true;
+      });
+    });
+  }
+});

@@ -36,7 +36,9 @@ export function renderSummary(s: RebuildSummary): string {
   return [
     `Rebuilt ${s.plans.length} projection(s), swapped in at checkpoint ${s.checkpoint}:`,
     ...plans,
-    `events read   ${s.eventsRead}`,
+    `events read   ${s.eventsRead}${
+      s.scannedEvents > 0 ? ` (and ${s.scannedEvents} scanned for boundary rows)` : ""
+    }`,
     `rows written  ${s.rowsWritten}`,
     `dead letters  ${s.deadLetters}`,
     `time taken    ${shortDuration(s.elapsedMs / 1000)} (${Math.round(s.elapsedMs)} ms)`,

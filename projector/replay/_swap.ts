@@ -41,8 +41,9 @@ export async function swapIn(
       await tx.unsafe(`ALTER TABLE public.${p} SET SCHEMA ${retired}`);
       await tx.unsafe(`ALTER TABLE ${shadow}.${p} SET SCHEMA public`);
     }
-    await tx.unsafe(`INSERT INTO public.dead_letters SELECT * FROM ${shadow}.dead_letters
-      ON CONFLICT (seq) DO NOTHING`);
+    // In sequence order, like every other writer, so two swaps cannot wait on each other.
+    await tx.unsafe(`INSERT INTO public.dead_letters
+      SELECT * FROM ${shadow}.dead_letters ORDER BY seq ON CONFLICT (seq) DO NOTHING`);
     // A full rebuild knows the latest event time itself; a partial one only saw events after
     // the point, and the live value covers the ones before it.
     const full = options.plans.filter((p) => p.mode === "full").map((p) => p.projection);

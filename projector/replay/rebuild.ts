@@ -16,8 +16,8 @@ import {
   tryLockProjections,
   unlockProjections,
 } from "./_schemas.ts";
-import { type ProjectionPlan, seedFromLive } from "./_point.ts";
-import { PartialNotPossible, seedBoundaryMinutes, seedFailurePeaks } from "./_seed_scans.ts";
+import type { ProjectionPlan } from "./_point.ts";
+import { seedShadow } from "./_seed.ts";
 import { swapIn } from "./_swap.ts";
 import { catchUp } from "./_catch_up.ts";
 import { DecodePool } from "./decode_pool.ts";
@@ -67,6 +67,8 @@ export interface RebuildSummary {
   deadLetters: number;
   /** Events the live projector had committed past the shadow, applied during the swap. */
   gapEvents: number;
+  /** Messages read to recompute boundary rows of a rebuild from a point. */
+  scannedEvents: number;
   checkpoint: number;
   elapsedMs: number;
   eventsPerSec: number;
@@ -191,6 +193,7 @@ async function run(
       rowsWritten: progress.rowsWritten,
       deadLetters,
       gapEvents: swap.gapEvents,
+      scannedEvents: plans.scannedEvents,
       checkpoint: swap.checkpoint,
       elapsedMs: progress.elapsedMs,
       eventsPerSec: progress.eventsRead / Math.max(progress.elapsedMs / 1000, 1e-3),
@@ -203,42 +206,4 @@ async function run(
       deps.logger?.warn("could not drop the retired tables", { schema: schemas.retired, error })
     );
   }
-}
-
-/** Seeds the shadow from the live snapshot and the stream; a partial seed that fails goes full. */
-async function seedShadow(
-  deps: RebuildDeps,
-  shadow: string,
-  options: {
-    projections: ProjectionName[];
-    fromSeq?: number;
-    firstSeq: number;
-    signal?: AbortSignal;
-  },
-) {
-  const seeded = await seedFromLive(deps.sql, shadow, options);
-  for (const plan of seeded.plans) {
-    if (plan.mode !== "partial") continue;
-    const scanOptions = {
-      point: plan.fromSeq,
-      firstSeq: options.firstSeq,
-      signingKey: deps.signingKey,
-      signal: options.signal,
-    };
-    try {
-      if (plan.projection === "failures") {
-        await seedFailurePeaks(deps, shadow, seeded.needs.spanning, scanOptions);
-      } else if (plan.projection === "power_minutes") {
-        await seedBoundaryMinutes(deps, shadow, seeded.needs, scanOptions);
-      }
-    } catch (error) {
-      if (!(error instanceof PartialNotPossible)) throw error;
-      const table = deps.sql(`${shadow}.${plan.projection}`);
-      await deps.sql`TRUNCATE ${table}`;
-      await deps.sql`UPDATE ${deps.sql(`${shadow}.projection_checkpoints`)} SET last_seq = 0
-        WHERE projection = ${plan.projection}`;
-      Object.assign(plan, { fromSeq: 1, mode: "full", reason: error.message });
-    }
-  }
-  return seeded;
 }

@@ -37,10 +37,14 @@ export function streamConfig(
   };
 }
 
-/** Creates the stream, or brings an existing one up to date; safe to call any number of times. */
+/**
+ * Creates the stream if it is missing. With `retention` given, an existing stream is brought up
+ * to date; without it an existing stream is left as it is, so a service that does not own the
+ * retention settings never resets them. Safe to call any number of times.
+ */
 export async function ensureStream(
   jsm: JetStreamManager,
-  retention: StreamRetention = {},
+  retention?: StreamRetention,
 ): Promise<void> {
   const config = streamConfig(retention);
   try {
@@ -54,5 +58,5 @@ export async function ensureStream(
       if (!String(error).includes("already in use")) throw error;
     }
   }
-  await jsm.streams.update(STREAM_NAME, config);
+  if (retention) await jsm.streams.update(STREAM_NAME, config);
 }

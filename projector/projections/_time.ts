@@ -19,9 +19,12 @@ export function toIso(ms: number): string {
   return new Date(Math.floor(ms)).toISOString();
 }
 
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** The canonical ISO form of an ISO time, so every read model stores the same precision. */
 export function canonicalIso(iso: string): string {
-  return toIso(toMs(iso));
+  // Producers already send this form; re-formatting it would cost a Date per event and table.
+  return CANONICAL.test(iso) ? iso : toIso(toMs(iso));
 }
 
 /**

@@ -11,7 +11,7 @@ import type {
 } from "../types.ts";
 import { PROJECTIONS } from "../types.ts";
 import { assertNever } from "../../events/mod.ts";
-import { canonicalIso } from "./_time.ts";
+import { toIso, toMs } from "./_time.ts";
 import { type MachineRow, projectMachines } from "./machines.ts";
 import { projectStateChanges, type StateChangeRow } from "./state_changes.ts";
 import { type ErrorRow, projectErrors } from "./errors.ts";
@@ -50,7 +50,8 @@ export interface ProjectState {
 
 /** The events of a batch after a checkpoint; events at or below it were applied already. */
 export function eventsAfter(events: readonly StreamEvent[], checkpoint: number): StreamEvent[] {
-  return checkpoint <= 0 ? [...events] : events.filter((e) => e.seq > checkpoint);
+  const first = events.findIndex((e) => e.seq > checkpoint);
+  return first < 0 ? [] : events.slice(first);
 }
 
 /** The machines whose ongoing failure episodes the batch needs loaded. */
@@ -65,16 +66,19 @@ export function failureMachinesOf(
 export function projectBatch(batch: DecodedBatch, state: ProjectState): BatchChanges {
   const rows: BatchChanges["rows"] = {};
   const checkpoints: CheckpointRow[] = [];
+  // Projections usually share one checkpoint; filter and scan the batch once per distinct one.
+  const after = new Map<number, { events: StreamEvent[]; latest: string | null }>();
   for (const projection of state.projections ?? PROJECTIONS) {
     const checkpoint = state.checkpoints.get(projection) ?? 0;
     if (batch.lastSeq <= checkpoint) continue;
-    const events = eventsAfter(batch.events, checkpoint);
-    project(projection, events, state.ongoingFailures, rows);
-    checkpoints.push({
-      projection,
-      last_seq: batch.lastSeq,
-      last_event_at: latestOccurredAt(events),
-    });
+    let slice = after.get(checkpoint);
+    if (!slice) {
+      const events = eventsAfter(batch.events, checkpoint);
+      slice = { events, latest: latestOccurredAt(events) };
+      after.set(checkpoint, slice);
+    }
+    project(projection, slice.events, state.ongoingFailures, rows);
+    checkpoints.push({ projection, last_seq: batch.lastSeq, last_event_at: slice.latest });
   }
   return { rows, deadLetters: batch.deadLetters, checkpoints };
 }
@@ -115,8 +119,8 @@ function project(
 function latestOccurredAt(events: readonly StreamEvent[]): string | null {
   let latest: number | null = null;
   for (const { event } of events) {
-    const ms = Date.parse(event.occurredAt);
+    const ms = toMs(event.occurredAt);
     if (latest === null || ms > latest) latest = ms;
   }
-  return latest === null ? null : canonicalIso(new Date(latest).toISOString());
+  return latest === null ? null : toIso(latest);
 }

@@ -125,7 +125,33 @@ export function projectMachines(events: readonly StreamEvent[]): MachineRow[] {
   for (const { seq, event } of events) {
     const fact = machineFact(seq, event);
     const seen = rows.get(event.machineId);
-    rows.set(event.machineId, seen ? mergeMachine(seen, fact) : fact);
+    if (seen) mergeInto(seen, fact);
+    else rows.set(event.machineId, fact);
   }
   return [...rows.values()].sort((a, b) => (a.machine_id < b.machine_id ? -1 : 1));
+}
+
+/** {@linkcode mergeMachine} in place, without a new row per event. */
+function mergeInto(a: MachineRow, b: MachineRow): void {
+  if (isLater(b.state_since, b.state_seq, a.state_since, a.state_seq)) {
+    a.state = b.state;
+    a.state_since = b.state_since;
+    a.state_seq = b.state_seq;
+  }
+  if (isLater(b.last_power_at, b.last_power_seq, a.last_power_at, a.last_power_seq)) {
+    a.last_power_w = b.last_power_w;
+    a.last_power_at = b.last_power_at;
+    a.last_power_seq = b.last_power_seq;
+  }
+  if (isLater(b.last_error_at, b.last_error_seq, a.last_error_at, a.last_error_seq)) {
+    a.last_error_code = b.last_error_code;
+    a.last_error_at = b.last_error_at;
+    a.last_error_seq = b.last_error_seq;
+  }
+  if (toMs(b.last_seen) > toMs(a.last_seen)) a.last_seen = b.last_seen;
+  a.errors_info += b.errors_info;
+  a.errors_warning += b.errors_warning;
+  a.errors_error += b.errors_error;
+  a.errors_critical += b.errors_critical;
+  a.energy_uj += b.energy_uj;
 }

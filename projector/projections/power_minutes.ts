@@ -50,23 +50,42 @@ const segmentCache = new WeakMap<PowerEvent, PowerSegment[]>();
 function computeSegments(event: PowerEvent): PowerSegment[] {
   const start = toMs(event.occurredAt);
   const { sampleRateHz: rate, watts } = event.data;
+  const minuteOf = (i: number) => Math.floor((start + (i * 1000) / rate) / MINUTE_MS) * MINUTE_MS;
   const segments: PowerSegment[] = [];
-  let current: PowerSegment | undefined;
-  for (let i = 0; i < watts.length; i++) {
-    const minuteMs = Math.floor((start + (i * 1000) / rate) / MINUTE_MS) * MINUTE_MS;
-    const w = watts[i]! + 0;
-    if (current?.minuteMs !== minuteMs) {
-      current = { minuteMs, samples: 0, sumMw: 0, minW: w, maxW: w, energyUj: 0 };
-      segments.push(current);
+  let from = 0;
+  while (from < watts.length) {
+    const minuteMs = minuteOf(from);
+    // Most events sit inside one minute: find the segment's end without a division per sample.
+    let to = watts.length;
+    if (minuteOf(to - 1) !== minuteMs) {
+      to = from + 1;
+      while (to < watts.length && minuteOf(to) === minuteMs) to++;
     }
-    current.samples++;
-    current.sumMw += Math.round(w * 1000);
-    if (w < current.minW) current.minW = w;
-    if (w > current.maxW) current.maxW = w;
+    segments.push(aggregate(watts, from, to, minuteMs, rate));
+    from = to;
+  }
+  return segments;
+}
+
+function aggregate(
+  watts: readonly number[],
+  from: number,
+  to: number,
+  minuteMs: number,
+  rate: number,
+): PowerSegment {
+  let sumMw = 0;
+  let minW = Infinity;
+  let maxW = -Infinity;
+  for (let i = from; i < to; i++) {
+    const w = watts[i]! + 0;
+    sumMw += Math.round(w * 1000);
+    if (w < minW) minW = w;
+    if (w > maxW) maxW = w;
   }
   // mW summed over samples of 1/rate s each is mJ; one rounding per segment keeps it exact later.
-  for (const s of segments) s.energyUj = Math.round((s.sumMw * 1000) / rate) + 0;
-  return segments;
+  const energyUj = Math.round((sumMw * 1000) / rate) + 0;
+  return { minuteMs, samples: to - from, sumMw, minW, maxW, energyUj };
 }
 
 /** Time (epoch ms, whole) and value of an event's last sample. */
@@ -96,6 +115,19 @@ export function powerMinuteKey(row: Pick<PowerMinuteRow, "machine_id" | "minute"
   return `${row.machine_id}|${row.minute}`;
 }
 
+// A batch touches few minutes but formats them once per event; keep the strings.
+const minuteStrings = new Map<number, string>();
+
+function minuteIso(ms: number): string {
+  let iso = minuteStrings.get(ms);
+  if (iso === undefined) {
+    iso = toIso(ms);
+    if (minuteStrings.size >= 10_000) minuteStrings.clear();
+    minuteStrings.set(ms, iso);
+  }
+  return iso;
+}
+
 /** The batch's power samples, one row per machine and minute, ordered by machine and minute. */
 export function projectPowerMinutes(events: readonly StreamEvent[]): PowerMinuteRow[] {
   const rows = new Map<string, PowerMinuteRow>();
@@ -104,7 +136,7 @@ export function projectPowerMinutes(events: readonly StreamEvent[]): PowerMinute
     for (const s of powerSegments(event)) {
       const row: PowerMinuteRow = {
         machine_id: event.machineId,
-        minute: toIso(s.minuteMs),
+        minute: minuteIso(s.minuteMs),
         samples: s.samples,
         sum_mw: s.sumMw,
         min_w: s.minW,

@@ -112,6 +112,8 @@ export function createApp(deps: AppDeps): Hono {
     }
     const headers: Record<string, string> = {};
     if (problem.status === 401) headers["www-authenticate"] = 'Bearer realm="signals"';
+    // A dependency that is down or slow is worth retrying shortly.
+    if (problem.status === 503) headers["retry-after"] = "5";
     const response = problemResponse(problem, c.req.path, headers);
     return response;
   });

@@ -34,6 +34,7 @@ Deno.test("every query runs under the statement timeout, and a timeout is a 503"
         assert.equal(res.status, 503);
         assert.equal(res.headers.get("content-type"), "application/problem+json");
         assert.match((await res.json()).detail, /timeout/);
+        assert.equal(res.headers.get("retry-after"), "5");
         assert.ok(performance.now() - started < 2000);
       } finally {
         release.resolve();

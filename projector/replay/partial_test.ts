@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { readViews } from "../store/read_views.ts";
 import type { Sql } from "postgres";
 import { type ProjectionName, PROJECTIONS } from "../types.ts";
@@ -107,6 +107,20 @@ Deno.test("a rebuild from a point in the middle of history equals a full rebuild
         const expected = await cleanViews(env.nats);
         deepEqual((await readViews(env.sql)).power_minutes, expected.power_minutes);
         Object.assign(clean, expected);
+      },
+    );
+
+    await t.step(
+      "a failure episode that does not replay as open makes it a full rebuild",
+      async () => {
+        // given a live episode across the point whose type the stream does not bear out
+        await env.sql`UPDATE failures SET type = 'made-up' WHERE start_seq = ${episode.start_seq}`;
+        // when failures is rebuilt from inside it
+        const summary = await rebuild(deps, { projection: "failures", fromSeq: inside });
+        // then the rebuild went full, and says why
+        equal(summary.plans[0]!.mode, "full");
+        match(summary.plans[0]!.reason!, /does not replay as open/);
+        deepEqual((await readViews(env.sql)).failures, clean.failures);
       },
     );
 

@@ -45,6 +45,10 @@ try {
   encoded.length = 0;
   const readRate = await orderedReadAndDecode(nats, count);
   const full = await rebuild({ sql, nats, logger: quiet }, { projection: "all" });
+  const inPlace = await rebuild({ sql, nats, logger: quiet }, { projection: "all" }, {
+    workers: 0,
+  });
+  const readAgain = await orderedReadAndDecode(nats, count);
   const powerFull = await rebuild({ sql, nats, logger: quiet }, { projection: "power_minutes" });
   const recent = await rebuild({ sql, nats, logger: quiet }, {
     projection: "power_minutes",
@@ -59,9 +63,20 @@ try {
   console.log(row("full rebuild of all 7 read models", full.eventsPerSec, "events/s"));
   console.log(row("  its time", full.elapsedMs, "ms"));
   console.log(row("  rows written", full.rowsWritten, "rows"));
+  console.log(
+    row("full rebuild of all, decoding on the main thread", inPlace.eventsPerSec, "events/s"),
+  );
+  console.log(row("raw ordered consumer read + decode, again after", readAgain, "events/s"));
   console.log(row("full rebuild of power_minutes", powerFull.eventsPerSec, "events/s"));
   console.log(row("  its time", powerFull.elapsedMs, "ms"));
   console.log(row("power_minutes from the last 5% of the stream", recent.elapsedMs, "ms"));
+  console.log(
+    row(
+      "  events read from the point + scanned for boundary minutes",
+      recent.eventsRead + recent.scannedEvents,
+      "events",
+    ),
+  );
   console.log(`\nrebuild / raw read ratio: ${(full.eventsPerSec / readRate).toFixed(2)}`);
 } finally {
   await nats.close();

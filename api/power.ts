@@ -132,7 +132,8 @@ function bucketQuery(
       max(max_w) AS max_w, sum(energy_uj)::float8 AS energy_uj, sum(events)::float8 AS events,
       max(last_seq) AS last_seq
     FROM (
-      SELECT *, date_bin(${width}::interval, minute, 'epoch'::timestamptz) AS b
+      SELECT machine_id, samples, sum_mw, min_w, max_w, energy_uj, events, last_seq,
+        date_bin(${width}::interval, minute, 'epoch'::timestamptz) AS b
       FROM power_minutes
       WHERE ${
     and(sql, [

@@ -58,7 +58,8 @@ Deno.test("power buckets of any size add up to the minutes they cover", async ()
           const expected = new Map<string, typeof rows>();
           for (const row of rows) {
             const start = Math.floor(row.minute.getTime() / width) * width;
-            const key = `${row.machine_id}@${new Date(start).toISOString()}`;
+            const suffix = bucket === "1m" ? "" : `~${bucket}`;
+            const key = `${row.machine_id}@${new Date(start).toISOString()}${suffix}`;
             expected.set(key, [...(expected.get(key) ?? []), row]);
           }
           assert.equal(seen.length, expected.size);

@@ -1,5 +1,6 @@
 /** Service processes for benchmarks: started under their own permission sets, quiet, measured. */
 import { watchPeakRss } from "./rss.ts";
+import { serviceArgs, type ServiceName } from "../dev/service_command.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -11,17 +12,17 @@ export interface BenchService {
   stop(): Promise<number>;
 }
 
-/** Starts `deno run -P=<name> <entry>` with `env`, logging only warnings to `logFile`. */
+/** Starts service `name` as `deno task <name>` would, with `env`, logging only warnings to `logFile`. */
 export async function startService(
-  name: "producer" | "projector" | "api",
+  name: ServiceName,
   env: Record<string, string>,
-  options: { entry?: string; logFile?: string } = {},
+  options: { logFile?: string } = {},
 ): Promise<BenchService> {
   const log = options.logFile
     ? await Deno.open(options.logFile, { create: true, append: true })
     : undefined;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", `-P=${name}`, options.entry ?? `${name}/main.ts`],
+    args: serviceArgs(name),
     cwd: ROOT,
     env: { LOG_LEVEL: "warn", ...env },
     stdin: "null",

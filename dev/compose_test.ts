@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { ApiEnv } from "../api/config.ts";
 import { ProducerEnv } from "../producer/config.ts";
 import { ProjectorEnv } from "../projector/config.ts";
+import { serviceArgs, type ServiceName } from "./service_command.ts";
 
 interface ComposeService {
   build?: unknown;
@@ -49,7 +50,7 @@ Deno.test("compose.yaml runs nats, postgres and the three services built from on
     const service = compose.services[name]!;
     equal(service.build, ".", `${name} is built from the one Dockerfile`);
     deepEqual(service.command, ["deno", "task", name]);
-    ok(tasks[name]?.includes(`-P=${name}`), `task ${name} runs under permission set ${name}`);
+    equal(tasks[name], ["deno", ...serviceArgs(name as ServiceName)].join(" "));
     ok(dockerfile.includes(`COPY ${name === "api" ? "api" : name}/`), `image holds ${name}/`);
   }
 });

@@ -11,11 +11,7 @@ import { startStack } from "./stack.ts";
 import { supervise, type Supervised } from "./services.ts";
 import { waitUntil } from "./ports.ts";
 
-const SERVICES = [
-  { name: "projector", entry: "projector/main.ts" },
-  { name: "api", entry: "api/main.ts" },
-  { name: "producer", entry: "producer/main.ts" },
-];
+const SERVICES = ["projector", "api", "producer"] as const;
 const STOP_GRACE_MS = 5_000;
 
 async function main(): Promise<void> {
@@ -40,7 +36,7 @@ async function main(): Promise<void> {
     PORT: String(config.PORT),
     API_KEYS: config.API_KEYS ?? `${apiKey}:admin`,
   };
-  const running: Supervised[] = SERVICES.map((spec) => supervise(spec, env));
+  const running: Supervised[] = SERVICES.map((name) => supervise(name, env));
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {

@@ -1,13 +1,8 @@
 /** Supervises the service processes of `deno task dev`: start, prefix logs, restart, stop. */
 import { backoffDelay, sleep } from "../lib/backoff.ts";
+import { serviceArgs, type ServiceName } from "./service_command.ts";
 
 const ROOT = new URL("../", import.meta.url);
-
-/** A service `deno task dev` runs: its name (also its permission set) and entry point. */
-export interface ServiceSpec {
-  name: string;
-  entry: string;
-}
 
 /** A supervised service process. */
 export interface Supervised {
@@ -16,8 +11,8 @@ export interface Supervised {
   stop(graceMs: number): Promise<void>;
 }
 
-/** Runs `spec` under `deno run -P=<name>`, restarting it with backoff if it dies on its own. */
-export function supervise(spec: ServiceSpec, env: Record<string, string>): Supervised {
+/** Runs service `name` as `deno task <name>` would, restarting it with backoff if it dies. */
+export function supervise(name: ServiceName, env: Record<string, string>): Supervised {
   let stopping = false;
   let child: Deno.ChildProcess | undefined;
   let exited: Promise<Deno.CommandStatus> = Promise.resolve({
@@ -29,29 +24,29 @@ export function supervise(spec: ServiceSpec, env: Record<string, string>): Super
     for (let attempt = 0; !stopping; attempt++) {
       const startedAt = Date.now();
       child = new Deno.Command(Deno.execPath(), {
-        args: ["run", `-P=${spec.name}`, spec.entry],
+        args: serviceArgs(name),
         cwd: ROOT,
         env,
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
       }).spawn();
-      pipeLines(child.stdout, spec.name);
-      pipeLines(child.stderr, spec.name);
+      pipeLines(child.stdout, name);
+      pipeLines(child.stderr, name);
       exited = child.status;
       const status = await exited;
       if (stopping) return;
       if (Date.now() - startedAt > 30_000) attempt = 0;
       const delay = backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 });
       console.error(
-        `[dev] ${spec.name} exited with code ${status.code}; restarting in ${delay} ms`,
+        `[dev] ${name} exited with code ${status.code}; restarting in ${delay} ms`,
       );
       await sleep(delay);
     }
   };
   loop();
   return {
-    name: spec.name,
+    name: name,
     async stop(graceMs) {
       stopping = true;
       try {

@@ -81,6 +81,11 @@ try {
       "events/s": rate(endToEndMs),
     },
     {
+      what: "projector end to end, first to last commit",
+      ms: Math.round(steadyMs),
+      "events/s": rate(steadyMs),
+    },
+    {
       what: "raw COPY of the final rows (same indexes)",
       ms: Math.round(rawMs),
       "events/s": rate(rawMs),

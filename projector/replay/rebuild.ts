@@ -166,7 +166,10 @@ async function run(
         signal,
         onBatch: (done) => {
           progress.eventsRead += done.messages;
-          progress.totalEvents = progress.eventsRead + reader.pending;
+          // The reader runs a batch or two ahead: the head it knows of is its own position
+          // plus what it was told is pending.
+          const head = reader.lastSeq + reader.pending - startSeq + 1;
+          progress.totalEvents = Math.max(progress.eventsRead, head);
           progress.rowsWritten += done.rows;
           deadLetters += done.deadLetters;
           report("replaying");

@@ -1,0 +1,198 @@
+/**
+ * The consume loop behind {@linkcode runProjector}: positions the durable consumer at the
+ * checkpoint, takes batches, commits one at a time (decoding the next meanwhile), acks after each
+ * commit, and repositions after a lost delivery or a reconnect.
+ */
+import type { Sql } from "postgres";
+import { jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Logger } from "../lib/mod.ts";
+import type { ProjectorConfig } from "./config.ts";
+import {
+  MessageBuffer,
+  positionConsumer,
+  startConsuming,
+  streamLastSeqOf,
+  toRawMessage,
+} from "./consumer.ts";
+import { decodeBatch } from "./decode_batch.ts";
+import { commitBatch } from "./store/commit_batch.ts";
+import { writeStatus } from "./store/status.ts";
+import { LIVE_SCHEMA, tableIn } from "./store/schema.ts";
+import { type DecodedBatch, PROJECTIONS } from "./types.ts";
+import { retrying } from "./_retry.ts";
+import { ProjectorStats } from "./_stats.ts";
+
+/** Called after each committed batch. */
+export type OnBatch = (info: { lastSeq: number; projected: number; deadLetters: number }) => void;
+
+/** What the loop runs on. */
+export interface LoopDeps {
+  config: ProjectorConfig;
+  sql: Sql;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  logger: Logger;
+  signal: AbortSignal;
+  onBatch?: OnBatch;
+}
+
+/** Consumes and projects until `deps.signal` aborts or a stop is requested during an outage. */
+export async function consumeLoop(deps: LoopDeps): Promise<void> {
+  const { config, sql, logger, signal } = deps;
+  const js = jetstream(deps.nc);
+  const buffer = new MessageBuffer();
+  const stats = new ProjectorStats(config.consumerName);
+  const stopStatus = reportStatus(sql, stats, config.statusIntervalMs, logger);
+  const maxAckPending = config.batchSize * 4;
+  let messages: Awaited<ReturnType<typeof startConsuming>> | undefined;
+  let lastDelivery: number | undefined;
+  let reposition = true;
+  let generation = 0;
+  // One commit may be in flight while the next batch is decoded, so the CPU work of decoding
+  // overlaps the database's work; commits themselves stay strictly one after another.
+  let inFlight: Promise<boolean> | undefined;
+  const settle = async () => {
+    const ok = inFlight ? await inFlight : true;
+    inFlight = undefined;
+    return ok;
+  };
+  // After a reconnect the server may have lost our pull requests (a restarted server has): start a
+  // fresh consumer from the checkpoint instead of waiting for missed heartbeats.
+  void (async () => {
+    for await (const status of deps.nc.status()) {
+      if (status.type === "reconnect") {
+        reposition = true;
+        buffer.wake();
+      }
+    }
+  })();
+  try {
+    while (!signal.aborted) {
+      if (reposition) {
+        if (!(await settle())) return;
+        const current = ++generation;
+        await messages?.close().catch(() => {});
+        buffer.clear();
+        lastDelivery = undefined;
+        const from = await retrying(() => lowestCheckpoint(sql), {
+          what: "postgres",
+          logger,
+          signal,
+        });
+        if (from === undefined) return;
+        messages = await retrying(async () => {
+          await positionConsumer(deps.jsm, config.consumerName, from + 1, { maxAckPending });
+          return await startConsuming(js, config.consumerName, buffer, {
+            maxMessages: config.batchSize * 2,
+          });
+        }, { what: "nats", logger, signal });
+        if (!messages) return;
+        logger.info("consuming", { consumer: config.consumerName, fromSeq: from + 1 });
+        messages.closed().then(() => {
+          // The server dropped our consumer (deleted by hand, stream recreated): start over.
+          if (generation === current && !signal.aborted) {
+            reposition = true;
+            buffer.wake();
+          }
+        });
+        reposition = false;
+      }
+      const taken = await buffer.take(config.batchSize, {
+        lingerMs: config.lingerMs,
+        idleMs: 500,
+        signal,
+      });
+      if (taken.length === 0 || reposition) continue;
+      const { accepted, gap } = contiguous(taken, lastDelivery);
+      if (accepted.length > 0) {
+        const last = accepted.at(-1)!;
+        lastDelivery = last.info.deliverySequence;
+        const batch = decodeBatch(accepted.map(toRawMessage), { signingKey: config.signingKey });
+        if (!(await settle())) return;
+        inFlight = commitAndAck(deps, batch, last, stats);
+      }
+      if (gap) {
+        logger.warn("a delivery was lost; re-reading from the checkpoint");
+        reposition = true;
+      }
+    }
+  } finally {
+    await settle();
+    generation++;
+    stopStatus();
+    await messages?.close().catch(() => {});
+    await writeStatus(sql, stats.snapshot()).catch(() => {});
+  }
+}
+
+/** Commits and acks one batch; false when stopped during an outage (nothing acked). */
+async function commitAndAck(
+  deps: LoopDeps,
+  batch: DecodedBatch,
+  last: JsMsg,
+  stats: ProjectorStats,
+): Promise<boolean> {
+  const { sql, logger, signal } = deps;
+  // Once started, a commit runs to its end even when a stop is requested; only retries stop.
+  const result = await retrying(() => commitBatch(sql, batch), {
+    what: "postgres",
+    logger,
+    signal,
+  });
+  if (!result) return false;
+  try {
+    last.ack();
+  } catch (error) {
+    // The commit stands; the batch comes again and is skipped below the checkpoint.
+    logger.debug("ack failed", { error });
+  }
+  for (const dead of batch.deadLetters) {
+    logger.warn("dead letter", { seq: dead.seq, subject: dead.subject, reason: dead.reason });
+  }
+  stats.record(result, batch.lastSeq, streamLastSeqOf(last));
+  deps.onBatch?.({
+    lastSeq: batch.lastSeq,
+    projected: result.projected,
+    deadLetters: result.deadLetters,
+  });
+  return true;
+}
+
+/** The longest prefix without a lost delivery (consumer sequences must follow on). */
+function contiguous(msgs: JsMsg[], lastDelivery: number | undefined) {
+  let previous = lastDelivery;
+  for (let i = 0; i < msgs.length; i++) {
+    const delivery = msgs[i]!.info.deliverySequence;
+    if (previous !== undefined && delivery !== previous + 1) {
+      return { accepted: msgs.slice(0, i), gap: true };
+    }
+    previous = delivery;
+  }
+  return { accepted: msgs, gap: false };
+}
+
+async function lowestCheckpoint(sql: Sql): Promise<number> {
+  const [row] = await sql<{ seq: string | null }[]>`
+    SELECT min(COALESCE(c.last_seq, 0)) AS seq
+    FROM unnest(${[...PROJECTIONS]}::text[]) AS p(name)
+    LEFT JOIN ${tableIn(sql, LIVE_SCHEMA, "projection_checkpoints")} c ON c.projection = p.name`;
+  return Number(row?.seq ?? 0);
+}
+
+function reportStatus(sql: Sql, stats: ProjectorStats, everyMs: number, logger: Logger) {
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      await writeStatus(sql, stats.snapshot());
+    } catch (error) {
+      // The batch loop reports outages; a missed heartbeat is what /health shows.
+      logger.debug("status not written", { error });
+    } finally {
+      busy = false;
+    }
+  }, everyMs);
+  return () => clearInterval(timer);
+}

@@ -182,14 +182,18 @@ async function lowestCheckpoint(sql: Sql): Promise<number> {
 
 function reportStatus(sql: Sql, stats: ProjectorStats, everyMs: number, logger: Logger) {
   let busy = false;
+  let failing = false;
   const timer = setInterval(async () => {
     if (busy) return;
     busy = true;
     try {
       await writeStatus(sql, stats.snapshot());
+      if (failing) logger.info("status heartbeat written again");
+      failing = false;
     } catch (error) {
-      // The batch loop reports outages; a missed heartbeat is what /health shows.
-      logger.debug("status not written", { error });
+      // Logged once per outage: an idle projector has no batch whose retries would report it.
+      if (!failing) logger.warn("status heartbeat not written; postgres unavailable?", { error });
+      failing = true;
     } finally {
       busy = false;
     }

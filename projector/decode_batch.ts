@@ -46,8 +46,21 @@ export function decodeBatch(
   return { events, deadLetters, lastSeq: ordered.at(-1)?.seq ?? 0 };
 }
 
+// PostgreSQL keeps years 1 to 9999 in ISO form; year 0 passes the schema but not the database.
+const EARLIEST_MS = Date.parse("0001-01-01T00:00:00.000Z");
+const END_MS = Date.parse("9999-12-31T23:00:00.000Z");
+const YEAR_10000_MS = 253_402_300_800_000;
+
 function unprojectable(event: SignalEvent): string | null {
+  const at = Date.parse(event.occurredAt);
+  if (!(at >= EARLIEST_MS && at < END_MS)) {
+    return `out_of_range: Invalid field 'occurredAt': must be in the years 0001 to 9999: got '${event.occurredAt}'`;
+  }
   if (event.type !== "power") return null;
+  const { sampleRateHz, watts } = event.data;
+  if (at + ((watts.length - 1) * 1000) / sampleRateHz >= YEAR_10000_MS) {
+    return `out_of_range: Invalid field 'data.watts': samples run past the year 9999`;
+  }
   const index = event.data.watts.findIndex((w) => Math.abs(w) > MAX_ABS_WATTS);
   if (index < 0) return null;
   return `out_of_range: Invalid field 'data.watts.${index}': |W| must be at most ${MAX_ABS_WATTS}: got ${

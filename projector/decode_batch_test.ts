@@ -31,6 +31,17 @@ Deno.test("decoding a batch orders by sequence, drops repeats and keeps bad mess
     );
   });
 
+  await t.step("a time the database cannot store is a dead letter", () => {
+    const [early] = asMessages([
+      event("state_change", "m-1", "0000-01-01T00:00:00.000Z", { from: null, to: "idle" }),
+    ]);
+    const batch = decodeBatch([early!]);
+    equal(
+      batch.deadLetters[0]?.reason.startsWith("out_of_range: Invalid field 'occurredAt'"),
+      true,
+    );
+  });
+
   await t.step("with a signing key, unsigned messages are dead letters", () => {
     const batch = decodeBatch([a!], { signingKey: "k" });
     deepEqual(batch.deadLetters.map((d) => d.reason.split(":")[0]), ["missing_signature"]);

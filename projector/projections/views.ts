@@ -80,8 +80,24 @@ export function applyChanges(views: MemoryViews, changes: BatchChanges): void {
   }
 }
 
-function insertNew<R extends { seq: number }>(table: Map<number, R>, rows: readonly R[]): void {
-  for (const row of rows) if (!table.has(row.seq)) table.set(row.seq, row);
+// Event ids already in each history table, as the tables' unique `event_id` keys see them.
+const eventIds = new WeakMap<Map<number, unknown>, Set<string>>();
+
+/** Like `INSERT … ON CONFLICT DO NOTHING`: a row whose sequence or event id exists is dropped. */
+function insertNew<R extends { seq: number; event_id?: string }>(
+  table: Map<number, R>,
+  rows: readonly R[],
+): void {
+  let ids = eventIds.get(table);
+  if (!ids) {
+    ids = new Set([...table.values()].flatMap((row) => row.event_id ?? []));
+    eventIds.set(table, ids);
+  }
+  for (const row of rows) {
+    if (table.has(row.seq) || (row.event_id !== undefined && ids.has(row.event_id))) continue;
+    table.set(row.seq, row);
+    if (row.event_id !== undefined) ids.add(row.event_id);
+  }
 }
 
 function laterIso(a: string | null, b: string | null): string | null {

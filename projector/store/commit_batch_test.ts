@@ -64,6 +64,28 @@ Deno.test("batch writer in PostgreSQL", async (t) => {
       },
     );
 
+    await t.step(
+      "an event re-sent at a new sequence that starts a failure does not wedge",
+      async () => {
+        const failing = event("sensor", "m-7", "2026-11-23T10:00:00.000Z", {
+          readings: { t: 1 },
+          failure: { type: "bearing", progress: 0.5 },
+        });
+        const healthy = event("sensor", "m-7", "2026-11-23T10:00:01.000Z", {
+          readings: { t: 1 },
+          failure: null,
+        });
+        const messages = asMessages([failing, healthy, failing], { firstSeq: 100 });
+        const expected = emptyViews();
+        applyBatch(expected, decodeBatch(messages));
+        await createSchemaLike(sql, "resent");
+        for (const m of messages) await commitBatch(sql, decodeBatch([m]), { schema: "resent" });
+        const views = await readViews(sql, "resent");
+        deepEqual(views, expected);
+        equal(views.failures.size, 2);
+      },
+    );
+
     await t.step("a second commit of the same batch changes nothing", async () => {
       const before = await readViews(sql);
       const messages = asMessages([

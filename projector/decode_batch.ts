@@ -46,6 +46,18 @@ export function decodeBatch(
   return { events, deadLetters, lastSeq: ordered.at(-1)?.seq ?? 0 };
 }
 
+// PostgreSQL text and jsonb cannot hold U+0000; such an event would fail its batch forever.
+function findNul(value: unknown, path: string): string | null {
+  if (typeof value === "string") return value.includes("\0") ? path : null;
+  if (typeof value !== "object" || value === null) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes("\0")) return `${path}.${key}`;
+    const found = findNul(inner, `${path}.${key}`);
+    if (found) return found;
+  }
+  return null;
+}
+
 // PostgreSQL keeps years 1 to 9999 in ISO form; year 0 passes the schema but not the database.
 const EARLIEST_MS = Date.parse("0001-01-01T00:00:00.000Z");
 const END_MS = Date.parse("9999-12-31T23:00:00.000Z");
@@ -56,6 +68,11 @@ function unprojectable(event: SignalEvent): string | null {
   if (!(at >= EARLIEST_MS && at < END_MS)) {
     return `out_of_range: Invalid field 'occurredAt': must be in the years 0001 to 9999: got '${event.occurredAt}'`;
   }
+  // Only these types carry free text; power and x-ray data are numbers.
+  const nul = event.type === "error" || event.type === "sensor"
+    ? findNul(event.data, "data")
+    : null;
+  if (nul) return `out_of_range: Invalid field '${nul}': text must not contain U+0000`;
   if (event.type !== "power") return null;
   const { sampleRateHz, watts } = event.data;
   if (at + ((watts.length - 1) * 1000) / sampleRateHz >= YEAR_10000_MS) {

@@ -42,6 +42,21 @@ Deno.test("decoding a batch orders by sequence, drops repeats and keeps bad mess
     );
   });
 
+  await t.step("text with U+0000, which PostgreSQL cannot store, is a dead letter", () => {
+    const [nul] = asMessages([
+      event("error", "m-1", "2026-11-23T10:00:00.000Z", {
+        code: "E1",
+        severity: "info",
+        message: "a\u0000b",
+      }),
+    ]);
+    const batch = decodeBatch([nul!]);
+    equal(
+      batch.deadLetters[0]?.reason.startsWith("out_of_range: Invalid field 'data.message'"),
+      true,
+    );
+  });
+
   await t.step("with a signing key, unsigned messages are dead letters", () => {
     const batch = decodeBatch([a!], { signingKey: "k" });
     deepEqual(batch.deadLetters.map((d) => d.reason.split(":")[0]), ["missing_signature"]);

@@ -36,14 +36,21 @@ export function decodeBatch(
     } else {
       deadLetters.push({
         seq: message.seq,
-        subject: message.subject,
-        reason: reason ?? "unknown",
+        subject: storable(message.subject),
+        reason: storable(reason ?? "unknown"),
         raw: message.data,
-        headers: message.headers,
+        headers: Object.fromEntries(
+          Object.entries(message.headers).map(([k, v]) => [storable(k), storable(v)]),
+        ),
       });
     }
   }
   return { events, deadLetters, lastSeq: ordered.at(-1)?.seq ?? 0 };
+}
+
+/** Text as PostgreSQL can store it: U+0000 becomes U+FFFD (the raw bytes keep the original). */
+function storable(text: string): string {
+  return text.includes("\0") ? text.replaceAll("\0", "\uFFFD") : text;
 }
 
 // PostgreSQL text and jsonb cannot hold U+0000; such an event would fail its batch forever.

@@ -86,6 +86,19 @@ Deno.test("batch writer in PostgreSQL", async (t) => {
       },
     );
 
+    await t.step("a dead letter with U+0000 in its headers is still recorded", async () => {
+      const poison = {
+        seq: 500,
+        subject: "signals.power.m-1",
+        data: new TextEncoder().encode("{bad\u0000"),
+        headers: { "X-Odd": "a\u0000b" },
+      };
+      await commitBatch(sql, decodeBatch([poison]));
+      const dead = (await readViews(sql)).dead_letters.get(500);
+      deepEqual(dead?.headers, { "X-Odd": "a\uFFFDb" });
+      deepEqual(dead?.raw, poison.data);
+    });
+
     await t.step("a second commit of the same batch changes nothing", async () => {
       const before = await readViews(sql);
       const messages = asMessages([

@@ -1,19 +1,42 @@
 /**
- * The replay loop: read batches from the ordered consumer, decode them in the pool, and commit
- * them into the shadow with the live projector's batch writer, until the stream's head. Reading,
- * decoding and writing overlap; commits stay in stream order.
+ * The replay loop: read batches from the ordered consumer, turn them into row changes in the
+ * batch projector, and write each with the live projector's writer (`writeChanges`, rows and
+ * checkpoints in one transaction) into the shadow, until the stream's head. Reading, projecting
+ * and writing overlap; writes stay in stream order.
  */
 import type { Sql } from "postgres";
-import type { DecodedBatch, ProjectionName } from "../types.ts";
-import { commitBatch, type CommitResult } from "../store/commit_batch.ts";
-import type { DecodePool } from "./decode_pool.ts";
+import type { BatchChanges } from "../projections/batch.ts";
+import type { ProjectionName } from "../types.ts";
+import { normaliseFailure } from "../store/checkpoints.ts";
+import { writeChanges } from "../store/commit_batch.ts";
+import type { BatchProjector } from "./batch_projector.ts";
+import type { ShadowStart } from "./_shadow_state.ts";
 import type { StreamReader } from "./stream_reader.ts";
 
-/** What one committed batch added, for progress. */
+/** What one written batch added, for progress. */
 export interface BatchDone {
   messages: number;
   rows: number;
   deadLetters: number;
+}
+
+/** The seeded shadow's checkpoints and open failure episodes, where the replay starts from. */
+export async function shadowStart(
+  sql: Sql,
+  shadow: string,
+  projections: ProjectionName[],
+): Promise<ShadowStart> {
+  const checkpoints = await sql<{ projection: ProjectionName; last_seq: string | number }[]>`
+    SELECT projection, last_seq FROM ${sql(`${shadow}.projection_checkpoints`)}`;
+  const ongoing = projections.includes("failures")
+    ? await sql<Record<string, unknown>[]>`
+        SELECT * FROM ${sql(`${shadow}.failures`)} WHERE ended_at IS NULL`
+    : [];
+  return {
+    projections,
+    checkpoints: checkpoints.map((r) => [r.projection, Number(r.last_seq)]),
+    ongoing: ongoing.map(normaliseFailure),
+  };
 }
 
 /** Replays from the reader's position into `schema` until nothing is pending. */
@@ -22,51 +45,44 @@ export async function catchUp(
   reader: StreamReader,
   options: {
     schema: string;
-    projections: readonly ProjectionName[];
-    pool: DecodePool;
+    projector: BatchProjector;
     batchSize: number;
     signal?: AbortSignal;
     onBatch: (done: BatchDone) => void;
   },
 ): Promise<void> {
-  const decoding: { messages: number; batch: Promise<DecodedBatch> }[] = [];
-  let committing: { messages: number; result: Promise<CommitResult> } | undefined;
-  const settle = async () => {
-    if (!committing) return;
-    const { messages, result } = committing;
-    committing = undefined;
-    const { changes, deadLetters } = await result;
+  const projecting: { messages: number; changes: Promise<BatchChanges> }[] = [];
+  let writing: Promise<void> | undefined;
+  const write = async (messages: number, changes: BatchChanges) => {
+    await sql.begin((tx) => writeChanges(tx, changes, { schema: options.schema }));
     let rows = 0;
     for (const list of Object.values(changes.rows)) rows += list.length;
-    options.onBatch({ messages, rows, deadLetters });
+    options.onBatch({ messages, rows, deadLetters: changes.deadLetters.length });
   };
   try {
     let more = reader.pending > 0;
-    while (more || decoding.length > 0) {
+    while (more || projecting.length > 0) {
       options.signal?.throwIfAborted();
-      if (more && decoding.length < options.pool.depth) {
+      if (more && projecting.length < options.projector.depth) {
         const messages = await reader.read(options.batchSize);
         more = reader.pending > 0 && messages.length > 0;
         if (messages.length > 0) {
-          decoding.push({ messages: messages.length, batch: options.pool.decode(messages) });
+          projecting.push({
+            messages: messages.length,
+            changes: options.projector.project(messages),
+          });
         }
         continue;
       }
-      const next = decoding.shift()!;
-      const batch = await next.batch;
-      await settle();
-      committing = {
-        messages: next.messages,
-        result: commitBatch(sql, batch, {
-          schema: options.schema,
-          projections: options.projections,
-        }),
-      };
+      const next = projecting.shift()!;
+      const changes = await next.changes;
+      await writing;
+      writing = write(next.messages, changes);
     }
-    await settle();
+    await writing;
   } finally {
-    // Let a commit in flight end before the caller drops the shadow; its outcome no longer matters.
-    await committing?.result.catch(() => {});
-    await Promise.allSettled(decoding.map((d) => d.batch));
+    // Let a write in flight end before the caller drops the shadow; its outcome no longer matters.
+    await writing?.catch(() => {});
+    await Promise.allSettled(projecting.map((p) => p.changes));
   }
 }

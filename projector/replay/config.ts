@@ -12,9 +12,9 @@ export const ReplayEnv = z.object({
   /** Must be the live projector's key, so the same events become dead letters. */
   SIGNING_KEY: z.string().optional(),
   REPLAY_BATCH_SIZE: positiveInt(8192),
-  /** Workers decoding events beside the main thread; 0 decodes on it. */
+  /** 1 decodes and projects in a worker beside reads and writes; 0 does it on the main thread. */
   REPLAY_WORKERS: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
-    .min(0, "must be 0 or more").max(8, "must be at most 8").default(1),
+    .min(0, "must be 0 or more").max(1, "must be 0 or 1").default(1),
 });
 
 /** The parsed environment. */
@@ -99,4 +99,4 @@ Usage: deno task replay [--projection <name>|all] [--from-seq N | --from-time <I
   --yes, -y      do not ask for confirmation on a terminal
 
 Environment: NATS_URL, DATABASE_URL, SIGNING_KEY (the live projector's), REPLAY_BATCH_SIZE,
-REPLAY_WORKERS (decoding workers, default 1).`;
+REPLAY_WORKERS (1: decode and project in a worker, the default; 0: in place).`;

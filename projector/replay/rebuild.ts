@@ -19,8 +19,8 @@ import {
 import type { ProjectionPlan } from "./_point.ts";
 import { seedShadow } from "./_seed.ts";
 import { swapIn } from "./_swap.ts";
-import { catchUp } from "./_catch_up.ts";
-import { DecodePool } from "./decode_pool.ts";
+import { catchUp, shadowStart } from "./_catch_up.ts";
+import { BatchProjector } from "./batch_projector.ts";
 import type { RebuildPhase, RebuildProgress } from "./progress.ts";
 import { seqAtTime, streamBounds, StreamReader } from "./stream_reader.ts";
 
@@ -50,7 +50,7 @@ export interface RebuildOptions {
   signal?: AbortSignal;
   /** Called after each batch and at each phase. */
   onProgress?: (progress: RebuildProgress) => void;
-  /** Workers that decode events beside the main thread; 0 decodes in place. @default 1 */
+  /** 1 decodes and projects in a worker beside reads and writes; 0 does it in place. @default 1 */
   workers?: number;
   /** Runs between catching up and the swap; a seam for tests of the swap. @default none */
   beforeSwap?: () => Promise<void>;
@@ -156,12 +156,14 @@ async function run(
     progress.totalEvents = reader.pending;
     report("replaying");
     let deadLetters = 0;
-    const pool = new DecodePool({ workers: options.workers ?? 1, signingKey: deps.signingKey });
+    const projector = new BatchProjector(await shadowStart(deps.sql, schemas.shadow, projections), {
+      inWorker: (options.workers ?? 1) > 0,
+      signingKey: deps.signingKey,
+    });
     try {
       await catchUp(deps.sql, reader, {
         schema: schemas.shadow,
-        projections,
-        pool,
+        projector,
         batchSize: options.batchSize ?? 8192,
         signal,
         onBatch: (done) => {
@@ -176,7 +178,7 @@ async function run(
         },
       });
     } finally {
-      pool.close();
+      projector.close();
     }
     await options.beforeSwap?.();
     report("swapping");

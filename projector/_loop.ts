@@ -16,7 +16,7 @@ import {
   toRawMessage,
 } from "./consumer.ts";
 import { decodeBatch } from "./decode_batch.ts";
-import { commitBatch } from "./store/commit_batch.ts";
+import { commitBatchIsolating } from "./store/isolate.ts";
 import { writeStatus } from "./store/status.ts";
 import { LIVE_SCHEMA, tableIn } from "./store/schema.ts";
 import { type DecodedBatch, PROJECTIONS } from "./types.ts";
@@ -135,7 +135,7 @@ async function commitAndAck(
 ): Promise<boolean> {
   const { sql, logger, signal } = deps;
   // Once started, a commit runs to its end even when a stop is requested; only retries stop.
-  const result = await retrying(() => commitBatch(sql, batch), {
+  const result = await retrying(() => commitBatchIsolating(sql, batch), {
     what: "postgres",
     logger,
     signal,
@@ -147,7 +147,7 @@ async function commitAndAck(
     // The commit stands; the batch comes again and is skipped below the checkpoint.
     logger.debug("ack failed", { error });
   }
-  for (const dead of batch.deadLetters) {
+  for (const dead of result.changes.deadLetters) {
     logger.warn("dead letter", { seq: dead.seq, subject: dead.subject, reason: dead.reason });
   }
   stats.record(result, batch.lastSeq, streamLastSeqOf(last));

@@ -32,7 +32,7 @@ export function decodeBatch(
     });
     const reason = decoded.ok ? unprojectable(decoded.event) : decoded.error.reason;
     if (reason === null && decoded.ok) {
-      events.push({ seq: message.seq, event: decoded.event });
+      events.push({ seq: message.seq, event: decoded.event, message });
     } else {
       deadLetters.push({
         seq: message.seq,

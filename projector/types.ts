@@ -28,6 +28,8 @@ export interface RawMessage {
 export interface StreamEvent {
   seq: number;
   event: SignalEvent;
+  /** The message it was decoded from, kept for a dead letter should the database refuse it. */
+  message?: RawMessage;
 }
 
 /** A message that is not a valid event, kept with the reason. */

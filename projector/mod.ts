@@ -6,7 +6,7 @@
  * @module
  */
 export * from "./types.ts";
-export { loadConfig, type ProjectorConfig } from "./config.ts";
+export { loadConfig, type ProjectorConfig, ProjectorEnv } from "./config.ts";
 export { decodeBatch, type DecodeBatchOptions, MAX_ABS_WATTS } from "./decode_batch.ts";
 export {
   type BatchChanges,
@@ -30,6 +30,14 @@ export {
   writeChanges,
   type WriteOptions,
 } from "./store/commit_batch.ts";
+export { writeFailures, writeMachines, writePowerMinutes } from "./store/write_aggregates.ts";
+export {
+  writeDeadLetters,
+  writeErrors,
+  writeSensorReadings,
+  writeStateChanges,
+  writeXrayScans,
+} from "./store/write_history.ts";
 export { loadOngoingFailures, lockCheckpoints, saveCheckpoints } from "./store/checkpoints.ts";
 export {
   checkSchemaName,

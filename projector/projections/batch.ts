@@ -48,7 +48,7 @@ export interface ProjectState {
   projections?: readonly ProjectionName[];
 }
 
-/** The events of a batch after a checkpoint; events at or below it were applied already. */
+/** The events after a checkpoint (events in stream order); those at or below it were applied. */
 export function eventsAfter(events: readonly StreamEvent[], checkpoint: number): StreamEvent[] {
   const first = events.findIndex((e) => e.seq > checkpoint);
   return first < 0 ? [] : events.slice(first);

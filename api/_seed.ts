@@ -2,6 +2,7 @@
 import type { Sql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream } from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/nats-core";
 import { encodeEvent, type SignalEvent, uuidV7 } from "../events/mod.ts";
 
 /** The base time of seeded data: a whole hour in the past. */
@@ -30,7 +31,7 @@ export async function seedMachines(sql: Sql, states: string[]): Promise<string[]
   return ids;
 }
 
-/** Inserts `n` state changes every second from T0 across `machines`; returns their seqs. */
+/** Inserts `n` state changes, two per second from T0, across `machines`. */
 export async function seedStateChanges(sql: Sql, machines: string[], n: number): Promise<void> {
   const states = ["running", "idle", "stopped", "fault"];
   const rows = Array.from({ length: n }, (_, i) => ({
@@ -87,7 +88,7 @@ export async function publish(nats: NatsConnection, events: SignalEvent[]): Prom
   const seqs: number[] = [];
   for (const event of events) {
     const encoded = encodeEvent(event);
-    const headers = (await import("@nats-io/nats-core")).headers();
+    const headers = natsHeaders();
     for (const [k, v] of Object.entries(encoded.headers)) headers.set(k, v);
     const ack = await js.publish(encoded.subject, encoded.bytes, { headers });
     seqs.push(ack.seq);

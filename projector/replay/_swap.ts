@@ -12,7 +12,9 @@ import { loadOngoingFailures, lockCheckpoints } from "../store/checkpoints.ts";
 import { writeChanges } from "../store/commit_batch.ts";
 import type { RebuildSchemas } from "./_schemas.ts";
 import type { ProjectionPlan } from "./_point.ts";
-import type { StreamReader } from "./stream_reader.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { type Logger, sleep } from "../../lib/mod.ts";
+import { StreamReader } from "./stream_reader.ts";
 
 /** What the swap did. */
 export interface SwapResult {
@@ -23,19 +25,62 @@ export interface SwapResult {
   checkpoint: number;
 }
 
-/** Swaps the shadow tables in; `reader` is positioned right after the shadow's checkpoint. */
+/** Options of {@linkcode swapIn}. */
+export interface SwapOptions {
+  plans: ProjectionPlan[];
+  nats: NatsConnection;
+  signingKey?: string;
+  /** How long the swap waits for a table lock before it backs off and tries again. @default 3000 */
+  lockTimeoutMs?: number;
+  /** Attempts before the rebuild fails (the live tables stay as they were). @default 5 */
+  attempts?: number;
+  logger?: Logger;
+}
+
+/**
+ * Swaps the shadow tables in. A swap that waits too long for a table (a long query holds it, and
+ * every new reader would queue behind the swap) rolls back and tries again a little later.
+ */
 export async function swapIn(
   sql: Sql,
   schemas: RebuildSchemas,
-  options: { plans: ProjectionPlan[]; reader: StreamReader; signingKey?: string },
+  options: SwapOptions,
+): Promise<SwapResult> {
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await swapOnce(sql, schemas, options);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== "55P03" || attempt >= attempts) throw error;
+      const delayMs = 200 * 2 ** attempt;
+      options.logger?.warn("swap waited too long for a table lock; trying again", {
+        attempt,
+        delayMs,
+      });
+      await sleep(delayMs);
+    }
+  }
+}
+
+async function swapOnce(
+  sql: Sql,
+  schemas: RebuildSchemas,
+  options: SwapOptions,
 ): Promise<SwapResult> {
   const projections = options.plans.map((p) => p.projection);
   const { shadow, retired } = schemas;
   return await sql.begin(async (tx) => {
     await tx`SET LOCAL statement_timeout = 0`;
+    await tx`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs ?? 3000}ms`}, true)`;
     const live = await lockCheckpoints(tx, projections, "public");
     const mine = await lockCheckpoints(tx, projections, shadow);
-    const gap = await applyGap(tx, shadow, { ...options, live, mine });
+    const gap = await applyGap(tx, shadow, {
+      nats: options.nats,
+      signingKey: options.signingKey,
+      live,
+      mine,
+    });
     await tx.unsafe(`CREATE SCHEMA ${retired}`);
     for (const p of projections) {
       await tx.unsafe(`ALTER TABLE public.${p} SET SCHEMA ${retired}`);
@@ -66,14 +111,17 @@ async function applyGap(
   options: {
     live: Map<ProjectionName, number>;
     mine: Map<ProjectionName, number>;
-    reader: StreamReader;
+    nats: NatsConnection;
     signingKey?: string;
   },
 ): Promise<{ gapEvents: number; rowsWritten: number }> {
   const target = Math.max(...options.live.values());
   const behind = [...options.mine].filter(([p, seq]) => (options.live.get(p) ?? 0) > seq);
   if (behind.length === 0) return { gapEvents: 0, rowsWritten: 0 };
-  const messages = await options.reader.readThrough(target);
+  // A fresh reader from the shadow's checkpoint, so a swap tried again reads the gap again.
+  const from = Math.min(...behind.map(([, seq]) => seq)) + 1;
+  const reader = await StreamReader.open(options.nats, { startSeq: from });
+  const messages = await reader.readThrough(target);
   const decoded = decodeBatch(messages, { signingKey: options.signingKey });
   let rowsWritten = 0;
   // Each projection stops exactly at its own live checkpoint; later events are the live

@@ -184,8 +184,9 @@ async function run(
     report("swapping");
     const swap = await swapIn(deps.sql, schemas, {
       plans: plans.plans,
-      reader,
+      nats: deps.nats,
       signingKey: deps.signingKey,
+      logger: deps.logger,
     });
     progress.eventsRead += swap.gapEvents;
     progress.totalEvents = progress.eventsRead;

@@ -90,6 +90,34 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
       },
     );
 
+    await t.step("a swap blocked by a long query backs off, tries again and succeeds", async () => {
+      // given a long query holding the live errors table for 4 s
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const reader = env.sql.begin(async (tx) => {
+        await tx`LOCK TABLE errors IN ACCESS SHARE MODE`;
+        locked();
+        await held;
+      });
+      await isLocked;
+      const timer = setTimeout(release, 4000);
+      try {
+        // when errors is rebuilt, its swap waits 3 s at most per attempt
+        const warnings: string[] = [];
+        const logger = { ...quiet, warn: (msg: string) => void warnings.push(msg) };
+        await rebuild({ ...deps, logger }, { projection: "errors" });
+        // then it backed off at least once, swapped in after the query, and nothing is lost
+        ok(warnings.some((w) => /trying again/.test(w)), "the swap backed off");
+        deepEqual(await readViews(env.sql), await cleanViews(env.nats));
+      } finally {
+        clearTimeout(timer);
+        release();
+        await reader;
+      }
+    });
+
     await t.step("the swapped-in tables keep the live index names", async () => {
       const names = await env.sql<{ indexname: string }[]>`
         SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'machines'

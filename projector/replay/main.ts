@@ -34,17 +34,18 @@ async function main(): Promise<void> {
     }
   }
   const logger = createLogger("replay");
-  const stop = new AbortController();
-  const onSignal = () => stop.abort(new DOMException("Interrupted", "AbortError"));
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
   const sql = postgres(env.DATABASE_URL, {
     max: 4,
     onnotice: () => {},
     connect_timeout: 10,
     connection: { application_name: "signals-replay" },
   });
+  // Until connected, Ctrl-C simply ends the process: there is nothing to clean up yet.
   const nats = await connectNats(env.NATS_URL, { name: "signals-replay", logger });
+  const stop = new AbortController();
+  const onSignal = () => stop.abort(new DOMException("Interrupted", "AbortError"));
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
   const printer = progressPrinter({ terminal });
   try {
     await migrate(sql);

@@ -1,14 +1,20 @@
 /**
- * A guard against one known postgres.js fault under Deno: when the server drops the connection
- * while a write is scheduled, postgres.js throws from a timer callback (`nextWrite`), outside any
- * query, which would end the process. The query itself fails and is retried by the batch loop, so
- * that stray error is safe to swallow; every other uncaught error still ends the process.
+ * A guard against stray socket faults of postgres.js under Deno's node compatibility layer. When
+ * the server goes away, postgres.js may throw from a timer callback (`nextWrite`), and a refused
+ * reconnect may surface as an unhandled rejection from `node:net` itself, outside any query. The
+ * query concerned fails on its own and is retried by the batch loop, so these are safe to
+ * swallow; every other uncaught error still ends the process.
  */
 import type { Logger } from "../lib/mod.ts";
 
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
+
 function isPostgresSocketFault(error: unknown): boolean {
-  const stack = error instanceof Error ? error.stack ?? "" : "";
-  return /postgres[@/][^\n]*connection\.js/.test(stack) && /nextWrite|write/.test(stack);
+  if (!(error instanceof Error)) return false;
+  const stack = error.stack ?? "";
+  if (/postgres[@/][^\n]*connection\.js/.test(stack) && /nextWrite|write/.test(stack)) return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && SOCKET_CODES.has(code) && stack.includes("ext:deno_node/net");
 }
 
 let installed = 0;

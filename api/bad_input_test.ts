@@ -27,6 +27,8 @@ Deno.test("bad input on the signal routes is a 4xx problem, never a 5xx", async 
         ["/signals/power?machine=nope", 404, "machine", "nope"],
         ["/signals/power?machine=bad.id", 400, "machine", "bad.id"],
         ["/signals/error?severity=loud", 400, "severity", "loud"],
+        ["/signals/power?form=2026-11-23", 400, "'form' is not a parameter", "2026-11-23"],
+        ["/machines?stat=idle", 400, "'stat'", "idle"],
         ["/signals/error?code=a%00b", 400, "code", "a\u0000b"],
         ["/signals/error?machine=m-001&machine=no%20pe", 400, "'machine'", "no pe"],
         ["/signals/power?severity=info", 400, "severity", "info"],

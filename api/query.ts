@@ -79,8 +79,20 @@ const REPEATABLE = new Set(["machine", "severity", "code", "state", "type"]);
 
 /** Reads the query string for `schema`'s keys and parses it; throws a 400 naming each bad field. */
 export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const keys = objectKeys(schema);
+  // A misspelt parameter would otherwise be ignored silently and widen the answer.
+  const unknown = Object.keys(c.req.queries()).filter((key) => !keys.includes(key));
+  if (unknown.length > 0) {
+    throw new BadRequestError(
+      unknown.slice(0, 10).map((field) => ({
+        field,
+        value: c.req.query(field),
+        message: `is not a parameter of this endpoint (known: ${keys.join(", ") || "none"})`,
+      })),
+    );
+  }
   const raw: Record<string, string | string[] | undefined> = {};
-  for (const key of objectKeys(schema)) {
+  for (const key of keys) {
     raw[key] = REPEATABLE.has(key) ? c.req.queries(key) : c.req.query(key);
   }
   return parseWith(schema, raw);

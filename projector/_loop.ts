@@ -17,6 +17,7 @@ import {
 } from "./consumer.ts";
 import { decodeBatch } from "./decode_batch.ts";
 import { commitBatchIsolating } from "./store/isolate.ts";
+import { CheckpointGapError } from "./store/commit_batch.ts";
 import { writeStatus } from "./store/status.ts";
 import { LIVE_SCHEMA, tableIn } from "./store/schema.ts";
 import { type DecodedBatch, PROJECTIONS } from "./types.ts";
@@ -47,6 +48,9 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
   const maxAckPending = config.batchSize * 4;
   let messages: Awaited<ReturnType<typeof startConsuming>> | undefined;
   let lastDelivery: number | undefined;
+  // The first batch after positioning is trusted to start where the stream really starts (older
+  // events may have expired); later ones must follow the checkpoint without a gap.
+  let positioned = false;
   let reposition = true;
   let generation = 0;
   // One commit may be in flight while the next batch is decoded, so the CPU work of decoding
@@ -75,6 +79,7 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
         await messages?.close().catch(() => {});
         buffer.clear();
         lastDelivery = undefined;
+        positioned = true;
         const from = await retrying(() => lowestCheckpoint(sql), {
           what: "postgres",
           logger,
@@ -110,7 +115,16 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
         lastDelivery = last.info.deliverySequence;
         const batch = decodeBatch(accepted.map(toRawMessage), { signingKey: config.signingKey });
         if (!(await settle())) return;
-        inFlight = commitAndAck(deps, batch, last, stats);
+        if (reposition) continue;
+        inFlight = commitAndAck(deps, batch, last, stats, { contiguous: !positioned }).then(
+          (outcome) => {
+            if (outcome !== "gap") return outcome === "done";
+            logger.warn("a checkpoint is behind the consumer; re-reading from it");
+            reposition = true;
+            return true;
+          },
+        );
+        positioned = false;
       }
       if (gap) {
         logger.warn("a delivery was lost; re-reading from the checkpoint");
@@ -126,21 +140,32 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
   }
 }
 
-/** Commits and acks one batch; false when stopped during an outage (nothing acked). */
+/**
+ * Commits and acks one batch: "done", "stopped" when stopped during an outage (nothing acked), or
+ * "gap" when a checkpoint lies behind the batch (nothing written or acked).
+ */
 async function commitAndAck(
   deps: LoopDeps,
   batch: DecodedBatch,
   last: JsMsg,
   stats: ProjectorStats,
-): Promise<boolean> {
+  options: { contiguous: boolean },
+): Promise<"done" | "stopped" | "gap"> {
   const { sql, logger, signal } = deps;
   // Once started, a commit runs to its end even when a stop is requested; only retries stop.
-  const result = await retrying(() => commitBatchIsolating(sql, batch), {
-    what: "postgres",
-    logger,
-    signal,
-  });
-  if (!result) return false;
+  let result;
+  try {
+    result = await retrying(() => commitBatchIsolating(sql, batch, options), {
+      what: "postgres",
+      logger,
+      signal,
+      fatal: (error) => error instanceof CheckpointGapError,
+    });
+  } catch (error) {
+    if (error instanceof CheckpointGapError) return "gap";
+    throw error;
+  }
+  if (!result) return "stopped";
   try {
     last.ack();
   } catch (error) {
@@ -156,7 +181,7 @@ async function commitAndAck(
     projected: result.projected,
     deadLetters: result.deadLetters,
   });
-  return true;
+  return "done";
 }
 
 /** The longest prefix without a lost delivery (consumer sequences must follow on). */

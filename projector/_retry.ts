@@ -10,6 +10,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Longest pause between attempts in ms. @default 5000 */
   maxMs?: number;
+  /** Errors that are not transient: thrown at once instead of retried. @default () => false */
+  fatal?: (error: unknown) => boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function retrying<T>(
       if (failures > 0) options.logger.info(`${options.what} is back`, { failures });
       return result;
     } catch (error) {
+      if (options.fatal?.(error)) throw error;
       if (failures === 0) {
         options.logger.warn(`${options.what} unavailable; retrying with backoff`, { error });
       }

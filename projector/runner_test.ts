@@ -12,6 +12,7 @@ import { applyBatch, emptyViews } from "./projections/views.ts";
 import { readViews } from "./store/read_views.ts";
 import { readProjectorHealth } from "./store/status.ts";
 import { runProjector } from "./runner.ts";
+import type { RawMessage } from "./types.ts";
 
 const logger = createLogger("projector-test", "error");
 const KEY = "test-signing-key";
@@ -25,10 +26,12 @@ Deno.test("projector in-process against a real stack", async (t) => {
   try {
     const js = jetstream(nc);
     await ensureStream(await jetstreamManager(nc));
+    const all: RawMessage[] = [];
 
     await t.step("every published event lands in every read model, as one clean pass", async () => {
       // given a mixed workload of signed events
       const messages = await publishAll(js, workload(5000, { seed: 7 }), { signingKey: KEY });
+      all.push(...messages);
       // when the projector has caught up
       await waitForCheckpoint(sql, messages.at(-1)!.seq);
       // then the tables equal the clean in-memory projection of the same messages
@@ -74,6 +77,7 @@ Deno.test("projector in-process against a real stack", async (t) => {
           signed("signals.power.m-9", '{"type":"power","v":1,"id":"x"}'),
           event("state_change", "m-9", "2026-11-23T11:00:03.000Z", { from: null, to: "fault" }),
         ], { signingKey: KEY });
+        all.push(...messages);
         await waitForCheckpoint(sql, messages.at(-1)!.seq);
         const views = await readViews(sql);
         const reasons = messages.slice(1, 7).map((m) =>
@@ -102,6 +106,27 @@ Deno.test("projector in-process against a real stack", async (t) => {
       ok(health.heartbeatAgeSec !== null && health.heartbeatAgeSec < 5);
       ok(health.lagSeconds !== null && health.lastEventAt === "2026-11-23T11:00:03.000Z");
     });
+    await t.step(
+      "a checkpoint moved back is read again from there, other projections untouched",
+      async () => {
+        // given the errors projection rewound by 2000 sequences, its rows after that point gone
+        const [row] = await sql<{ seq: string }[]>`
+        SELECT last_seq AS seq FROM projection_checkpoints WHERE projection = 'errors'`;
+        const back = Number(row!.seq) - 2000;
+        await sql.begin(async (tx) => {
+          await tx`DELETE FROM errors WHERE seq > ${back}`;
+          await tx`UPDATE projection_checkpoints SET last_seq = ${back} WHERE projection = 'errors'`;
+        });
+        // when more events arrive
+        const more = await publishAll(js, workload(300, { seed: 9 }), { signingKey: KEY });
+        all.push(...more);
+        await waitForCheckpoint(sql, more.at(-1)!.seq);
+        // then every read model equals one clean pass over everything published
+        const expected = emptyViews();
+        applyBatch(expected, decodeBatch(all, { signingKey: KEY }));
+        deepEqual(await readViews(sql), expected);
+      },
+    );
   } finally {
     stop.abort();
     await running;

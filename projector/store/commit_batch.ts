@@ -24,6 +24,20 @@ export interface WriteOptions {
   schema?: string;
   /** Projections to run; the others' tables and checkpoints are left alone. @default PROJECTIONS */
   projections?: readonly ProjectionName[];
+  /**
+   * Refuse a batch that starts after the lowest checkpoint + 1 (a checkpoint moved back, e.g. by
+   * an operator or a rebuild), throwing {@linkcode CheckpointGapError}. @default false
+   */
+  contiguous?: boolean;
+}
+
+/** The batch starts beyond the lowest checkpoint: events in between were never applied. */
+export class CheckpointGapError extends Error {
+  override name = "CheckpointGapError";
+  readonly code = "checkpoint_gap";
+  constructor(readonly checkpoint: number, readonly firstSeq: number) {
+    super(`Batch starts at sequence ${firstSeq} but a checkpoint is at ${checkpoint}`);
+  }
 }
 
 /** What a committed batch did. */
@@ -47,11 +61,15 @@ export async function commitBatch(
   const projections = options.projections ?? PROJECTIONS;
   return await sql.begin(async (tx) => {
     const before = await lockCheckpoints(tx, projections, schema);
+    const floor = Math.min(...projections.map((p) => before.get(p) ?? 0));
+    const first = Math.min(batch.events[0]?.seq ?? Infinity, batch.deadLetters[0]?.seq ?? Infinity);
+    if (options.contiguous && first !== Infinity && first > floor + 1) {
+      throw new CheckpointGapError(floor, first);
+    }
     const machines = projections.includes("failures") ? failureMachinesOf(batch, before) : [];
     const ongoingFailures = await loadOngoingFailures(tx, machines, schema);
     const changes = projectBatch(batch, { checkpoints: before, ongoingFailures, projections });
     await writeChanges(tx, changes, { schema });
-    const floor = Math.min(...projections.map((p) => before.get(p) ?? 0));
     const projected = batch.events.filter((e) => e.seq > floor).length;
     return { projected, deadLetters: batch.deadLetters.length, before, changes };
   }) as CommitResult;

@@ -89,7 +89,9 @@ export function createApp(deps: AppDeps): Hono {
       );
     },
   }));
-  app.use(requireRole("read", { keys: deps.settings.apiKeys, openPaths: OPEN_PATHS }));
+  if (!deps.settings.publicReads) {
+    app.use(requireRole("read", { keys: deps.settings.apiKeys, openPaths: OPEN_PATHS }));
+  }
   app.use("/admin/*", requireRole("admin", { keys: deps.settings.apiKeys }));
 
   app.route("/", serviceRoutes(ctx));

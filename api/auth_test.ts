@@ -95,6 +95,28 @@ Deno.test("API keys guard every endpoint but /health and /metrics", async (t) =>
         await res.body?.cancel();
       }
     });
+    await t.step("with publicReads, reads need no key but admin routes still do", async () => {
+      const apiKeys = parseApiKeys("reader-key-1:read,admin-key-01:admin");
+      const open = env.app({ settings: { apiKeys, publicReads: true } });
+      const read = await open.request("/machines");
+      assert.equal(read.status, 200);
+      await read.body?.cancel();
+      const post = (key?: string) =>
+        open.request("/admin/replay", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(key ? { authorization: `Bearer ${key}` } : {}),
+          },
+          body: JSON.stringify({ projection: "all" }),
+        });
+      const anonymous = await post();
+      assert.equal(anonymous.status, 401);
+      await anonymous.body?.cancel();
+      const reader = await post("reader-key-1");
+      assert.equal(reader.status, 403);
+      await reader.body?.cancel();
+    });
     await t.step("without an admin key configured, admin routes are refused", async () => {
       for (const apiKeys of [[], parseApiKeys("reader-key-1:read")]) {
         const open = env.app({ settings: { apiKeys } });

@@ -13,6 +13,7 @@ export const ApiEnv = z.object({
     "postgres://postgres@127.0.0.1:5432/signals",
   ),
   API_KEYS: z.string().default(""),
+  PUBLIC_READS: z.stringbool({ error: "must be true or false" }).default(false),
   CORS_ORIGINS: z.string().default("").transform((value) =>
     value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")
   ),

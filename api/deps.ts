@@ -50,6 +50,8 @@ export interface ApiSettings {
   sseMaxPending?: number;
   /** A projector whose heartbeat is older than this is reported down. @default 30000 */
   projectorStaleMs?: number;
+  /** Reads need no key even when keys are configured; admin routes still need an admin key. @default false */
+  publicReads?: boolean;
 }
 
 /** Everything the app is built from; tests pass real connections from `startTestStack()`. */

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
       projectorStaleMs: config.PROJECTOR_STALE_MS,
+      publicReads: config.PUBLIC_READS,
     },
   });
   const server = Deno.serve({

@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     DATABASE_URL: stack.databaseUrl,
     PORT: String(config.PORT),
     API_KEYS: config.API_KEYS ?? `${apiKey}:admin`,
+    // With a generated key, reads stay open on this machine so plain curl works; admin needs it.
+    PUBLIC_READS: config.API_KEYS ? (Deno.env.get("PUBLIC_READS") ?? "false") : "true",
   };
   const running: Supervised[] = SERVICES.map((name) => supervise(name, env));
   let stopping: Promise<void> | undefined;

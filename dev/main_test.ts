@@ -42,8 +42,9 @@ async function stopDev(run: DevRun): Promise<number> {
   return performance.now() - started;
 }
 
-async function powerRows(url: string, key: string): Promise<unknown[]> {
-  const { status, body } = await getJson(`${url}/signals/power/latest`, key);
+/** Reads as a new user would, with plain curl: reads are open under `deno task dev`. */
+async function powerRows(url: string): Promise<unknown[]> {
+  const { status, body } = await getJson(`${url}/signals/power/latest`);
   if (status !== 200) return [];
   const rows = (body as { data?: unknown[] }).data ?? body;
   return Array.isArray(rows) ? rows : [];
@@ -71,8 +72,7 @@ Deno.test({
       runs.push(first);
       await waitUntil("the API key", () => Promise.resolve(first.apiKey() !== undefined), 60_000);
       ok(first.output().includes(`http://localhost:${ports.api}`), "prints the API's URL");
-      const key = first.apiKey()!;
-      await waitUntil("power rows", async () => (await powerRows(url, key)).length > 0, 60_000);
+      await waitUntil("power rows", async () => (await powerRows(url)).length > 0, 60_000);
       await waitUntil(
         "a healthy system",
         async () => (await getJson(`${url}/health`)).status === 200,
@@ -80,13 +80,18 @@ Deno.test({
       );
       const health = await getJson(`${url}/health`);
       equal(health.status, 200, JSON.stringify(health.body));
+      const admin = await fetch(`${url}/admin/replay/none`);
+      equal(admin.status, 401, "admin endpoints need the printed key");
+      await admin.body?.cancel();
+      const adminWithKey = await getJson(`${url}/admin/replay/none`, first.apiKey());
+      equal(adminWithKey.status, 404, "the printed key is an admin key");
       ok((await stopDev(first)) < 10_000, "stops within 10 s");
       for (const port of Object.values(ports)) equal(await isListening(port), false, `${port}`);
 
       const second = startDev(env);
       runs.push(second);
       await waitUntil("the API key", () => Promise.resolve(second.apiKey() !== undefined), 60_000);
-      const kept = await powerRows(url, second.apiKey()!);
+      const kept = await powerRows(url);
       ok(kept.length > 0, "events and views from the first run are still there");
       await stopDev(second);
       for (const port of Object.values(ports)) equal(await isListening(port), false, `${port}`);

@@ -25,6 +25,7 @@ export * from "./projections/sensor_readings.ts";
 export * from "./projections/failures.ts";
 export * from "./projections/xray_scans.ts";
 export {
+  CheckpointGapError,
   commitBatch,
   type CommitResult,
   writeChanges,

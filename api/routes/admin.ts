@@ -7,17 +7,7 @@ import { ConflictError, NotFoundError, UnavailableError } from "../problem.ts";
 import { parseWith, timeParam } from "../query.ts";
 import { ReplayJob } from "../schemas.ts";
 import { badField } from "../query.ts";
-
-/** Names of the projections, one per read model. */
-export const PROJECTIONS = [
-  "machines",
-  "state_changes",
-  "errors",
-  "power_minutes",
-  "sensor_readings",
-  "failures",
-  "xray_scans",
-] as const;
+import { PROJECTIONS } from "../../projector/types.ts";
 
 /** Body of `POST /admin/replay`. */
 export const ReplayBody = z.object({

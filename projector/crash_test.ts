@@ -59,6 +59,7 @@ Deno.test("projector killed at random moments loses nothing and counts nothing t
     PROJECTOR_BATCH_SIZE: "400",
   };
   let current: ReturnType<typeof spawnProjector> | undefined;
+  let publishing: Promise<RawMessage[]> | undefined;
   try {
     const js = jetstream(nc);
     await ensureStream(await jetstreamManager(nc));
@@ -72,7 +73,7 @@ Deno.test("projector killed at random moments loses nothing and counts nothing t
     for (let round = 0; round < KILLS; round++) {
       current = spawnProjector(env);
       const next = events.slice((round + 1) * chunk, (round + 2) * chunk);
-      const publishing = publishAll(js, next);
+      publishing = publishAll(js, next);
       // when the projector is killed (SIGKILL) at a random moment after it made progress
       const before = await lowestCheckpoint(sql);
       for (let i = 0; i < 400 && (await lowestCheckpoint(sql)) <= before; i++) await sleep(25);
@@ -117,6 +118,8 @@ Deno.test("projector killed at random moments loses nothing and counts nothing t
       SELECT sum(samples) AS samples, sum(sum_mw) AS sum_mw FROM power_minutes`;
     deepEqual([Number(totals?.samples), Number(totals?.sum_mw)], [samples, sumMw]);
   } finally {
+    // A failure mid-round must not leave a publish dangling past the connection's close.
+    await publishing?.catch(() => {});
     if (current) {
       current.child.kill("SIGKILL");
       await current.done();

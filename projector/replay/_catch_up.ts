@@ -6,7 +6,7 @@
  */
 import type { Sql } from "postgres";
 import type { BatchChanges } from "../projections/batch.ts";
-import type { ProjectionName } from "../types.ts";
+import type { ProjectionName, RawMessage } from "../types.ts";
 import { normaliseFailure } from "../store/checkpoints.ts";
 import { writeChanges } from "../store/commit_batch.ts";
 import type { BatchProjector } from "./batch_projector.ts";
@@ -53,6 +53,7 @@ export async function catchUp(
 ): Promise<void> {
   const projecting: { messages: number; changes: Promise<BatchChanges> }[] = [];
   let writing: Promise<void> | undefined;
+  let reading: Promise<RawMessage[]> | undefined;
   const write = async (messages: number, changes: BatchChanges) => {
     await sql.begin((tx) => writeChanges(tx, changes, { schema: options.schema }));
     let rows = 0;
@@ -60,12 +61,15 @@ export async function catchUp(
     options.onBatch({ messages, rows, deadLetters: changes.deadLetters.length });
   };
   try {
-    let more = reader.pending > 0;
-    while (more || projecting.length > 0) {
+    // The next fetch is always on its way while a batch is projected and written.
+    reading = reader.pending > 0 ? reader.read(options.batchSize) : undefined;
+    while (reading || projecting.length > 0) {
       options.signal?.throwIfAborted();
-      if (more && projecting.length < options.projector.depth) {
-        const messages = await reader.read(options.batchSize);
-        more = reader.pending > 0 && messages.length > 0;
+      if (reading && projecting.length < options.projector.depth) {
+        const messages = await reading;
+        reading = reader.pending > 0 && messages.length > 0
+          ? reader.read(options.batchSize)
+          : undefined;
         if (messages.length > 0) {
           projecting.push({
             messages: messages.length,
@@ -84,5 +88,6 @@ export async function catchUp(
     // Let a write in flight end before the caller drops the shadow; its outcome no longer matters.
     await writing?.catch(() => {});
     await Promise.allSettled(projecting.map((p) => p.changes));
+    await reading?.catch(() => {});
   }
 }

@@ -37,10 +37,12 @@ try {
   // 1. batch writer only (first, so the end-to-end run finds the code warm), into a fresh schema
   await createSchemaLike(sql, "bench_writer");
   let t = performance.now();
+  let upserts = 0;
   for (let i = 0; i < messages.length; i += batchSize) {
-    await commitBatch(sql, decodeBatch(messages.slice(i, i + batchSize)), {
+    const result = await commitBatch(sql, decodeBatch(messages.slice(i, i + batchSize)), {
       schema: "bench_writer",
     });
+    for (const rows of Object.values(result.changes.rows)) upserts += rows.length;
   }
   const writerMs = performance.now() - t;
 
@@ -68,7 +70,11 @@ try {
   const rawMs = performance.now() - t;
 
   const rate = (ms: number) => Math.round(events / (ms / 1000));
-  console.log(`events ${events}, batch size ${batchSize}, rows in the read models ${rows}`);
+  console.log(
+    `events ${events}, batch size ${batchSize}; the writer upserted ${upserts} rows ` +
+      `(${Math.round(upserts / (writerMs / 1000))} rows/s); the read models hold ${rows} rows ` +
+      `(COPY: ${Math.round(rows / (rawMs / 1000))} rows/s)`,
+  );
   console.table([
     {
       what: "batch writer only (decode+project+commit)",

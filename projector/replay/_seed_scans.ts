@@ -42,11 +42,15 @@ async function scan(
   if (range.through < range.from) return 0;
   const reader = await StreamReader.open(nc, { startSeq: range.from });
   let read = 0;
-  while (reader.lastSeq < range.through) {
-    options.signal?.throwIfAborted();
-    const messages = await reader.readThrough(Math.min(range.through, reader.lastSeq + 8192));
-    read += messages.length;
-    onEvents(decodeBatch(messages, { signingKey: options.signingKey }).events);
+  try {
+    while (reader.lastSeq < range.through) {
+      options.signal?.throwIfAborted();
+      const messages = await reader.readThrough(Math.min(range.through, reader.lastSeq + 8192));
+      read += messages.length;
+      onEvents(decodeBatch(messages, { signingKey: options.signingKey }).events);
+    }
+  } finally {
+    await reader.close();
   }
   return read;
 }

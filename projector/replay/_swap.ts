@@ -121,7 +121,7 @@ async function applyGap(
   // A fresh reader from the shadow's checkpoint, so a swap tried again reads the gap again.
   const from = Math.min(...behind.map(([, seq]) => seq)) + 1;
   const reader = await StreamReader.open(options.nats, { startSeq: from });
-  const messages = await reader.readThrough(target);
+  const messages = await reader.readThrough(target).finally(() => reader.close());
   const decoded = decodeBatch(messages, { signingKey: options.signingKey });
   let rowsWritten = 0;
   // Each projection stops exactly at its own live checkpoint; later events are the live

@@ -119,6 +119,7 @@ export async function readAll(nc: NatsConnection): Promise<RawMessage[]> {
   const reader = await StreamReader.open(nc);
   const out: RawMessage[] = [];
   while (reader.pending > 0) out.push(...await reader.read(8192));
+  await reader.close();
   return out;
 }
 
@@ -133,6 +134,7 @@ export async function projectLive(
     const messages = await reader.read(options.batch ?? 500);
     await commitBatch(sql, decodeBatch(messages, { signingKey: TEST_KEY }));
   }
+  await reader.close();
 }
 
 /** One clean projection of the whole stream, in memory: what every rebuild must equal. */

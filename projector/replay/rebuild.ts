@@ -179,6 +179,7 @@ async function run(
       });
     } finally {
       projector.close();
+      await reader.close();
     }
     await options.beforeSwap?.();
     report("swapping");

@@ -1,4 +1,5 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { readViews } from "../store/read_views.ts";
 import { PROJECTIONS } from "../types.ts";
 import { rebuild } from "./rebuild.ts";
@@ -123,6 +124,11 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
         SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'machines'
         ORDER BY indexname`;
       deepEqual(names.map((n) => n.indexname), ["machines_pkey", "machines_state"]);
+    });
+
+    await t.step("no consumer of a rebuild is left on the stream", async () => {
+      const consumers = await (await jetstreamManager(env.nats)).consumers.list("SIGNALS").next();
+      deepEqual(consumers.map((c) => c.name), []);
     });
   } finally {
     await env.close();

@@ -101,6 +101,11 @@ export class StreamReader {
     return out;
   }
 
+  /** Deletes the consumer now instead of letting the server expire it after 5 idle minutes. */
+  async close(): Promise<void> {
+    await this.#consumer.delete().catch(() => {});
+  }
+
   /** Reads every message up to and including `seq`; throws when they do not come in `timeoutMs`. */
   async readThrough(seq: number, options: { batch?: number; timeoutMs?: number } = {}) {
     const out: RawMessage[] = [];

@@ -125,4 +125,24 @@ export async function createShadow(
       await sql.unsafe(`ALTER INDEX ${shadow}."${r.indexname}" RENAME TO "${name}"`);
     }
   }
+  await copyGrants(sql, shadow, projections);
+}
+
+/**
+ * Gives the shadow tables the live tables' grants, which `LIKE` does not copy: the API may read
+ * as a role of its own, and must still be able to after the swap.
+ */
+async function copyGrants(sql: Sql, shadow: string, tables: readonly string[]): Promise<void> {
+  const grants = await sql<{ table: string; privilege: string; grantee: string }[]>`
+    SELECT c.relname AS table, a.privilege_type AS privilege,
+      CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    CROSS JOIN LATERAL aclexplode(c.relacl) a
+    LEFT JOIN pg_roles r ON r.oid = a.grantee
+    WHERE n.nspname = 'public' AND c.relname = ANY(${tables as string[]})
+      AND a.grantee <> c.relowner`;
+  for (const g of grants) {
+    await sql.unsafe(`GRANT ${g.privilege} ON ${shadow}.${g.table} TO ${g.grantee}`);
+  }
 }

@@ -126,6 +126,16 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
       deepEqual(names.map((n) => n.indexname), ["machines_pkey", "machines_state"]);
     });
 
+    await t.step("the swapped-in tables keep the live tables' grants", async () => {
+      await env.sql`CREATE ROLE api_reader`;
+      await env.sql`GRANT SELECT ON errors TO api_reader`;
+      await rebuild(deps, { projection: "errors" });
+      const [row] = await env.sql`
+        SELECT has_table_privilege('api_reader', 'public.errors', 'SELECT') AS can_read,
+          has_table_privilege('api_reader', 'public.errors', 'INSERT') AS can_write`;
+      deepEqual({ ...row }, { can_read: true, can_write: false });
+    });
+
     await t.step("no consumer of a rebuild is left on the stream", async () => {
       const consumers = await (await jetstreamManager(env.nats)).consumers.list("SIGNALS").next();
       deepEqual(consumers.map((c) => c.name), []);

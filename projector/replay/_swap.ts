@@ -81,6 +81,7 @@ async function swapOnce(
       live,
       mine,
     });
+    await refuseDependentViews(tx, projections);
     await tx.unsafe(`CREATE SCHEMA ${retired}`);
     for (const p of projections) {
       await tx.unsafe(`ALTER TABLE public.${p} SET SCHEMA ${retired}`);
@@ -103,6 +104,26 @@ async function swapOnce(
       RETURNING c.last_seq`;
     return { ...gap, checkpoint: Number(row?.last_seq ?? 0) };
   }) as SwapResult;
+}
+
+/**
+ * A view on a live table would follow it into the retired schema and keep showing the old rows,
+ * so a rebuild with such a view stops before the swap and names it.
+ */
+async function refuseDependentViews(tx: TransactionSql, tables: readonly string[]) {
+  const views = await tx<{ view: string; table: string }[]>`
+    SELECT DISTINCT v.oid::regclass::text AS view, t.relname AS table
+    FROM pg_depend d
+    JOIN pg_rewrite w ON w.oid = d.objid
+    JOIN pg_class v ON v.oid = w.ev_class
+    JOIN pg_class t ON t.oid = d.refobjid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE d.classid = 'pg_rewrite'::regclass AND n.nspname = 'public'
+      AND t.relname = ANY(${tables as string[]}) AND v.oid <> t.oid`;
+  if (views.length > 0) {
+    const list = views.map((v) => `${v.view} (on ${v.table})`).join(", ");
+    throw new Error(`Cannot swap: views depend on the live tables: ${list}; drop them first`);
+  }
 }
 
 async function applyGap(

@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { readViews } from "../store/read_views.ts";
 import { PROJECTIONS } from "../types.ts";
@@ -135,6 +135,23 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
           has_table_privilege('api_reader', 'public.errors', 'INSERT') AS can_write`;
       deepEqual({ ...row }, { can_read: true, can_write: false });
     });
+
+    await t.step(
+      "a view on a live table stops the rebuild before the swap, naming it",
+      async () => {
+        await env.sql`CREATE VIEW recent_errors AS SELECT * FROM errors WHERE seq > 10`;
+        try {
+          await env.sql`DELETE FROM errors WHERE seq % 3 = 0`;
+          const before = await readViews(env.sql);
+          await rejects(rebuild(deps, { projection: "errors" }), /recent_errors \(on errors\)/);
+          deepEqual(await readViews(env.sql), before);
+        } finally {
+          await env.sql`DROP VIEW recent_errors`;
+        }
+        await rebuild(deps, { projection: "errors" });
+        deepEqual(await readViews(env.sql), await cleanViews(env.nats));
+      },
+    );
 
     await t.step("no consumer of a rebuild is left on the stream", async () => {
       const consumers = await (await jetstreamManager(env.nats)).consumers.list("SIGNALS").next();

@@ -14,7 +14,7 @@ import { freePort } from "../../dev/ports.ts";
 import { DEFAULT_FLEET, generateEvents } from "../../producer/mod.ts";
 import { orderedReadAndDecode, plainPublishLoop } from "../../bench/jetstream_baselines.ts";
 import { migrate } from "../migrate.ts";
-import { rebuild } from "./rebuild.ts";
+import { rebuild, type RebuildSummary } from "./rebuild.ts";
 import { quiet } from "./_testing.ts";
 
 const count = Number(Deno.args[0] ?? 250_000);
@@ -43,47 +43,54 @@ try {
   }
   const publishRate = await plainPublishLoop(nats, encoded, 1024);
   encoded.length = 0;
-  const readRate = await orderedReadAndDecode(nats, count);
-  // Each way twice, alternating, so neither gets all the warm-up; the second run counts.
+  // The machine is shared, so each figure is the median of three runs, the three ways
+  // interleaved: raw read+decode, rebuild with the worker, rebuild in place.
+  const raws: number[] = [];
+  const workerRuns: RebuildSummary[] = [];
+  const inPlaceRuns: RebuildSummary[] = [];
   const all = (workers: number) =>
     rebuild({ sql, nats, logger: quiet }, { projection: "all" }, { workers });
-  const firstFull = await all(1);
-  const firstInPlace = await all(0);
-  const full = await all(1);
-  const inPlace = await all(0);
-  const readAgain = await orderedReadAndDecode(nats, count);
+  for (let i = 0; i < 3; i++) {
+    raws.push(await orderedReadAndDecode(nats, count));
+    workerRuns.push(await all(1));
+    inPlaceRuns.push(await all(0));
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
+  const rate = (runs: RebuildSummary[]) => median(runs.map((r) => r.eventsPerSec));
   const powerFull = await rebuild({ sql, nats, logger: quiet }, { projection: "power_minutes" });
   const recent = await rebuild({ sql, nats, logger: quiet }, {
     projection: "power_minutes",
     fromSeq: Math.floor(count * 0.95),
   });
-  const row = (what: string, value: number, unit: string) =>
-    `| ${what} | ${Math.round(value).toLocaleString("en-US")} | ${unit} |`;
+  const row = (what: string, value: number, unit: string, spread = "") =>
+    `| ${what} | ${Math.round(value).toLocaleString("en-US")} | ${unit} | ${spread} |`;
+  const range = (values: number[]) =>
+    values.map((v) => Math.round(v).toLocaleString("en-US")).join(", ");
   console.log(`Replay benchmark, ${count} events (${JSON.stringify(types)}), 2-core machine\n`);
-  console.log("| what | measured | unit |\n| --- | --- | --- |");
+  console.log("| what | median | unit | the three runs |\n| --- | --- | --- | --- |");
   console.log(row("publish (plain acked loop, window 1024)", publishRate, "events/s"));
-  console.log(row("raw ordered consumer read + decode (baseline)", readRate, "events/s"));
+  console.log(
+    row("raw ordered consumer read + decode (baseline)", median(raws), "events/s", range(raws)),
+  );
+  const workerRates = workerRuns.map((r) => r.eventsPerSec);
+  const inPlaceRates = inPlaceRuns.map((r) => r.eventsPerSec);
   console.log(
     row(
-      "full rebuild of all 7 read models (worker), first run",
-      firstFull.eventsPerSec,
+      "full rebuild of all 7 read models (worker, default)",
+      rate(workerRuns),
       "events/s",
+      range(workerRates),
     ),
   );
   console.log(
-    row("full rebuild of all (in place), first run", firstInPlace.eventsPerSec, "events/s"),
-  );
-  console.log(row("full rebuild of all 7 read models (worker)", full.eventsPerSec, "events/s"));
-  console.log(row("  its time", full.elapsedMs, "ms"));
-  console.log(row("  rows written", full.rowsWritten, "rows"));
-  console.log(
     row(
-      "full rebuild of all (in place: decoding and projecting on the main thread)",
-      inPlace.eventsPerSec,
+      "full rebuild of all, in place (REPLAY_WORKERS=0)",
+      rate(inPlaceRuns),
       "events/s",
+      range(inPlaceRates),
     ),
   );
-  console.log(row("raw ordered consumer read + decode, again after", readAgain, "events/s"));
+  console.log(row("  rows written per rebuild", workerRuns[0]!.rowsWritten, "rows"));
   console.log(row("full rebuild of power_minutes", powerFull.eventsPerSec, "events/s"));
   console.log(row("  its time", powerFull.elapsedMs, "ms"));
   console.log(row("power_minutes from the last 5% of the stream", recent.elapsedMs, "ms"));
@@ -94,9 +101,11 @@ try {
       "events",
     ),
   );
-  const raw = Math.max(readRate, readAgain);
-  const best = Math.max(full.eventsPerSec, inPlace.eventsPerSec);
-  console.log(`\nbest full rebuild / best raw read+decode: ${(best / raw).toFixed(2)}`);
+  console.log(
+    `\nrebuild (worker) / raw read+decode, medians: ${
+      (rate(workerRuns) / median(raws)).toFixed(2)
+    }`,
+  );
 } finally {
   await nats.close();
   await sql.end();

@@ -127,9 +127,22 @@ export async function startConsuming(
 
 /** A delivered message as the pure core sees it. */
 export function toRawMessage(msg: JsMsg): RawMessage {
-  const headers: Record<string, string> = {};
-  if (msg.headers) { for (const [key, values] of msg.headers) headers[key] = values[0] ?? ""; }
-  return { seq: msg.seq, subject: msg.subject, data: msg.data, headers };
+  // Headers are read only for signatures and dead letters: decode them on first use.
+  let headers: Record<string, string> | undefined;
+  return {
+    seq: msg.seq,
+    subject: msg.subject,
+    data: msg.data,
+    get headers() {
+      if (!headers) {
+        headers = {};
+        if (msg.headers) {
+          for (const [key, values] of msg.headers) headers[key] = values[0] ?? "";
+        }
+      }
+      return headers;
+    },
+  };
 }
 
 /** The stream's last sequence as seen by a delivered message (its sequence plus what follows). */

@@ -13,6 +13,11 @@ export interface ReplayJobsOptions {
   batchSize?: number;
   /** Finished jobs kept for polling; the oldest are forgotten first. @default 100 */
   keepFinished?: number;
+  /**
+   * Rebuilds running at once. Each holds one connection of the pool for its locks and uses
+   * another to write, so the pool needs two per rebuild. @default 2
+   */
+  maxRunning?: number;
 }
 
 /** The job manager, plus a way to stop its running jobs at shutdown. */
@@ -59,6 +64,10 @@ export function createReplayJobs(
         throw new ReplayConflictError(
           `job ${clash.status.id} is rebuilding ${clash.status.projection}`,
         );
+      }
+      const max = options.maxRunning ?? 2;
+      if (running().length >= max) {
+        throw new ReplayConflictError(`${max} rebuilds are running; start this one when one ends`);
       }
       const id = crypto.randomUUID();
       const status: ReplayJobStatus = {

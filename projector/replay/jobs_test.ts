@@ -75,6 +75,16 @@ Deno.test("the admin API runs real rebuild jobs: auth, 202, progress to the end,
       equal((await replay.settled((await after.json()).id))?.state, "succeeded");
     });
 
+    await t.step("rebuilds of other projections run side by side, up to the limit", async () => {
+      const a = replay.start({ projection: "errors" });
+      const b = replay.start({ projection: "xray_scans" });
+      const third = await post({ projection: "machines" }, "admin-key-01");
+      equal(third.status, 409);
+      match((await third.json()).detail, /2 rebuilds are running/);
+      equal((await replay.settled(a.id))?.state, "succeeded");
+      equal((await replay.settled(b.id))?.state, "succeeded");
+    });
+
     await t.step("a rebuild held by another session fails the job with the reason", async () => {
       const conn = await env.sql.reserve();
       try {

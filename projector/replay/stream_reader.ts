@@ -11,8 +11,6 @@ import type { RawMessage } from "../types.ts";
 export interface StreamReaderOptions {
   /** First sequence to read. @default 1 */
   startSeq?: number;
-  /** Only messages on this subject (wildcards allowed). @default every subject */
-  filterSubject?: string;
 }
 
 /** The first and last sequence the stream holds (first > last when it is empty). */
@@ -34,8 +32,12 @@ export async function seqAtTime(nc: NatsConnection, time: Date): Promise<number>
   const consumer = await jetstream(nc).consumers.get(STREAM_NAME, {
     opt_start_time: time.toISOString(),
   });
-  const message = await consumer.next({ expires: 5000 });
-  return message?.seq ?? last + 1;
+  try {
+    const message = await consumer.next({ expires: 5000 });
+    return message?.seq ?? last + 1;
+  } finally {
+    await consumer.delete().catch(() => {});
+  }
 }
 
 /**
@@ -77,10 +79,7 @@ export class StreamReader {
   static async open(nc: NatsConnection, options: StreamReaderOptions = {}): Promise<StreamReader> {
     const startSeq = Math.max(1, options.startSeq ?? 1);
     const { last } = await streamBounds(nc);
-    const consumer = await jetstream(nc).consumers.get(STREAM_NAME, {
-      opt_start_seq: startSeq,
-      ...(options.filterSubject ? { filter_subjects: options.filterSubject } : {}),
-    });
+    const consumer = await jetstream(nc).consumers.get(STREAM_NAME, { opt_start_seq: startSeq });
     return new StreamReader(consumer, startSeq, Math.max(0, last - startSeq + 1));
   }
 

@@ -1,6 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { readViews } from "../store/read_views.ts";
 import type { Sql } from "postgres";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { type ProjectionName, PROJECTIONS } from "../types.ts";
 import { uuidV7 } from "../../events/mod.ts";
 import { rebuild } from "./rebuild.ts";
@@ -129,6 +130,11 @@ Deno.test("a rebuild from a point in the middle of history equals a full rebuild
       const summary = await rebuild(deps, { projection: "state_changes", fromSeq: last - 100 });
       equal(summary.eventsRead, 101);
       deepEqual(await readViews(env.sql), clean);
+    });
+
+    await t.step("the scans and the by-time lookup leave no consumer behind", async () => {
+      const consumers = await (await jetstreamManager(env.nats)).consumers.list("SIGNALS").next();
+      deepEqual(consumers.map((c) => c.name), []);
     });
   } finally {
     await env.close();

@@ -103,7 +103,8 @@ export async function rebuild(
       if (dropped.length > 0) deps.logger?.info("dropped leftover rebuild schemas", { dropped });
       return await run(deps, request, projections, options);
     } finally {
-      await unlockProjections(conn, projections);
+      // A lost connection has released the locks already; its error must not hide the first one.
+      await unlockProjections(conn, projections).catch(() => {});
     }
   } finally {
     conn.release();

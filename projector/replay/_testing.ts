@@ -143,3 +143,36 @@ export async function cleanViews(nc: NatsConnection): Promise<MemoryViews> {
   applyBatch(views, decodeBatch(await readAll(nc), { signingKey: TEST_KEY }));
   return views;
 }
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Runs the replay CLI against a stack, as a child process. */
+export function spawnReplay(env: { natsUrl: string; databaseUrl: string }, args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=projector", "projector/replay/main.ts", ...args],
+    cwd: ROOT,
+    env: {
+      NATS_URL: env.natsUrl,
+      DATABASE_URL: env.databaseUrl,
+      SIGNING_KEY: TEST_KEY,
+      REPLAY_BATCH_SIZE: "100",
+      LOG_LEVEL: "warn",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** The checkpoint of the running rebuild tagged `tag` (a projection or "all"), 0 without one. */
+export async function shadowProgress(sql: Sql, tag: string): Promise<number> {
+  const [schema] = await sql<{ nspname: string }[]>`
+    SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`rebuild_${tag}_%`}`;
+  if (!schema) return 0;
+  const rows = await sql<{ seq: string }[]>`
+    SELECT coalesce(max(last_seq), 0) AS seq FROM ${
+    sql(`${schema.nspname}.projection_checkpoints`)
+  }`
+    .catch(() => [{ seq: "0" }]);
+  return Number(rows[0]?.seq ?? 0);
+}

@@ -5,42 +5,13 @@ import {
   fleetEvents,
   projectLive,
   publish,
+  shadowProgress,
+  spawnReplay,
   startReplayEnv,
   TEST_KEY,
 } from "./_testing.ts";
 
 const T0 = Date.parse("2026-11-23T10:00:00.000Z");
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-function spawnReplay(env: { natsUrl: string; databaseUrl: string }, args: string[]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=projector", "projector/replay/main.ts", ...args],
-    cwd: ROOT,
-    env: {
-      NATS_URL: env.natsUrl,
-      DATABASE_URL: env.databaseUrl,
-      SIGNING_KEY: TEST_KEY,
-      REPLAY_BATCH_SIZE: "100",
-      LOG_LEVEL: "warn",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function shadowProgress(sql: import("postgres").Sql, tag: string): Promise<number> {
-  const [schema] = await sql<{ nspname: string }[]>`
-    SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`rebuild_${tag}_%`}`;
-  if (!schema) return 0;
-  const rows = await sql<{ seq: string }[]>`
-    SELECT coalesce(max(last_seq), 0) AS seq FROM ${
-    sql(`${schema.nspname}.projection_checkpoints`)
-  }`
-    .catch(() => [{ seq: "0" }]);
-  return Number(rows[0]?.seq ?? 0);
-}
-
 async function killWhenHalfway(
   child: Deno.ChildProcess,
   sql: import("postgres").Sql,

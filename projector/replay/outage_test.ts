@@ -1,0 +1,45 @@
+import { deepEqual, notEqual } from "node:assert/strict";
+import { readViews } from "../store/read_views.ts";
+import {
+  cleanViews,
+  fleetEvents,
+  projectLive,
+  publish,
+  shadowProgress,
+  spawnReplay,
+  startReplayEnv,
+} from "./_testing.ts";
+
+const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+
+Deno.test("PostgreSQL going down mid-rebuild stops it, live views intact, and a rerun completes", async () => {
+  const env = await startReplayEnv();
+  try {
+    // given projected history whose live errors table lost rows
+    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 300 }), {
+      poisonEvery: 500,
+    });
+    await projectLive(env.sql, env.nats);
+    await env.sql`DELETE FROM errors WHERE seq % 2 = 0`;
+    const damaged = await readViews(env.sql);
+    const stack = { natsUrl: env.stack.natsUrl, databaseUrl: env.stack.databaseUrl };
+
+    // when PostgreSQL stops for a second while a rebuild is halfway
+    const child = spawnReplay(stack, ["--projection", "all", "--yes"]);
+    while ((await shadowProgress(env.sql, "all")) < published / 2) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await env.stack.withPostgresDown(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+    const output = await child.output();
+
+    // then the rebuild ended without success, and the live views are as they were
+    notEqual(output.code, 0);
+    deepEqual(await readViews(env.sql), damaged);
+    // and a rerun clears the leftovers and completes
+    const rerun = await spawnReplay(stack, ["--projection", "all", "--yes"]).output();
+    deepEqual(rerun.code, 0);
+    deepEqual(await readViews(env.sql), await cleanViews(env.nats));
+  } finally {
+    await env.close();
+  }
+});

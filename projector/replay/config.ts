@@ -27,13 +27,6 @@ export function readReplayEnv(
   return parseEnv(ReplayEnv, env);
 }
 
-/** Just the signing key, for a service that runs replay jobs next to its own config (the API). */
-export function readSigningKey(
-  env: Record<string, string | undefined> = Deno.env.toObject(),
-): string | undefined {
-  return parseEnv(ReplayEnv.pick({ SIGNING_KEY: true }), env).SIGNING_KEY;
-}
-
 const PROJECTION_OR_ALL = [...PROJECTIONS, "all"] as const;
 
 /** The command-line flags. */

@@ -22,7 +22,6 @@ export { type RebuildPhase, type RebuildProgress, renderBar, renderLine } from "
 export {
   parseFlags,
   readReplayEnv,
-  readSigningKey,
   type ReplayEnvConfig,
   type ReplayFlagsConfig,
 } from "./config.ts";

@@ -1,4 +1,5 @@
 /** ETags for answers that cannot change any more, honouring `If-None-Match`. */
+import { createHash } from "node:crypto";
 import type { Context } from "hono";
 
 /** Options of {@linkcode jsonWithEtag}. */
@@ -9,15 +10,12 @@ export interface EtagOptions {
   status?: number;
 }
 
-/** A strong ETag: the SHA-256 of the body. */
-export async function etagOf(text: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  const hex = Array.from(
-    new Uint8Array(hash).subarray(0, 16),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-  return `"${hex}"`;
+/**
+ * A strong ETag: the first 128 bits of the body's SHA-256. node:crypto hashes the string
+ * synchronously in native code; WebCrypto's digest cost 8% of a busy API's CPU in a profile.
+ */
+export function etagOf(text: string): string {
+  return `"${createHash("sha256").update(text).digest("hex").slice(0, 32)}"`;
 }
 
 /** True when an If-None-Match header lists `etag` (or `*`). */
@@ -37,7 +35,7 @@ export async function jsonWithEtag(
   const text = JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.cacheable) {
-    const etag = await etagOf(text);
+    const etag = etagOf(text);
     headers["etag"] = etag;
     headers["cache-control"] = "private, no-cache";
     if (matchesEtag(c.req.header("if-none-match"), etag)) {

@@ -27,11 +27,11 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 /** Answers `body` as JSON; when cacheable, with an ETag, and 304 when the client has it already. */
-export async function jsonWithEtag(
+export function jsonWithEtag(
   c: Context,
   body: unknown,
   options: EtagOptions = {},
-): Promise<Response> {
+): Response {
   const text = JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.cacheable) {

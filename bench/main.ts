@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     });
     rows.push(...live.rows);
     await topUp(stack, sizes.logEvents);
-    rows.push(...await benchReplay(stack, sizes.logEvents));
+    rows.push(...await benchReplay(stack));
     const api = await benchApi(stack, sizes.wrkSeconds);
     rows.push(...api.rows);
     const projectorRss = await projector.stop();

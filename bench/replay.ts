@@ -71,8 +71,8 @@ async function rawInsertRate(sql: Sql, nc: NatsConnection, count: number): Promi
   return count / (insertMs / 1000);
 }
 
-/** Rebuilds all read models from the whole stream (at least `events` long), then the baselines. */
-export async function benchReplay(stack: Stack, events: number): Promise<BenchRow[]> {
+/** Rebuilds all read models from the whole stream, then measures the baselines over it. */
+export async function benchReplay(stack: Stack): Promise<BenchRow[]> {
   const sql = postgres(stack.databaseUrl, { max: 4, onnotice: () => {} });
   const nc = await connectNats(stack.natsUrl, { name: "bench-replay" });
   try {

@@ -8,7 +8,6 @@ import {
   shadowProgress,
   spawnReplay,
   startReplayEnv,
-  TEST_KEY,
 } from "./_testing.ts";
 
 const T0 = Date.parse("2026-11-23T10:00:00.000Z");

@@ -41,12 +41,12 @@ Deno.test("constant-time comparison agrees with plain equality", () => {
   );
 });
 
-Deno.test("roleOf finds the role of a configured key only", async () => {
+Deno.test("roleOf finds the role of a configured key only", () => {
   const keys = parseApiKeys("reader-key-1:read,admin-key-01:admin");
-  assert.equal(await roleOf("reader-key-1", keys), "read");
-  assert.equal(await roleOf("admin-key-01", keys), "admin");
-  assert.equal(await roleOf("reader-key-2", keys), undefined);
-  assert.equal(await roleOf("", keys), undefined);
+  assert.equal(roleOf("reader-key-1", keys), "read");
+  assert.equal(roleOf("admin-key-01", keys), "admin");
+  assert.equal(roleOf("reader-key-2", keys), undefined);
+  assert.equal(roleOf("", keys), undefined);
 });
 
 Deno.test("API keys guard every endpoint but /health and /metrics", async (t) => {

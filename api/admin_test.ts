@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseApiKeys } from "./auth.ts";
-import type { ReplayJobs, ReplayJobStatus, ReplayRequest } from "./deps.ts";
+import { type ReplayJobs, type ReplayJobStatus, type ReplayRequest, startedJob } from "./deps.ts";
 import { startTestEnv } from "./_test_stack.ts";
 
 /** A replay engine that records requests and finishes jobs when told. */
@@ -19,18 +19,9 @@ class FakeReplayJobs implements ReplayJobs {
       throw error;
     }
     this.requests.push(request);
-    const job: ReplayJobStatus = {
-      id: `job-${this.jobs.size + 1}`,
-      projection: request.projection,
-      state: "running",
-      startedAt: new Date().toISOString(),
-      eventsRead: 0,
+    const job = startedJob(`job-${this.jobs.size + 1}`, request.projection, {
       totalEvents: 100,
-      progress: 0,
-      eventsPerSec: 0,
-      rowsWritten: 0,
-      errors: [],
-    };
+    });
     this.jobs.set(job.id, job);
     return job;
   }

@@ -27,6 +27,26 @@ export interface ReplayJobStatus {
   errors: string[];
 }
 
+/** The status of a job that has just started: running, nothing read yet. */
+export function startedJob(
+  id: string,
+  projection: string,
+  options: { startedAt?: Date; totalEvents?: number } = {},
+): ReplayJobStatus {
+  return {
+    id,
+    projection,
+    state: "running",
+    startedAt: (options.startedAt ?? new Date()).toISOString(),
+    eventsRead: 0,
+    totalEvents: options.totalEvents ?? 0,
+    progress: 0,
+    eventsPerSec: 0,
+    rowsWritten: 0,
+    errors: [],
+  };
+}
+
 /**
  * The replay engine as the API sees it. `start` throws an error whose `name` is
  * `"ReplayConflictError"` when that projection is already being rebuilt.

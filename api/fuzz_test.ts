@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseApiKeys } from "./auth.ts";
-import type { ReplayJobs } from "./deps.ts";
+import { type ReplayJobs, startedJob } from "./deps.ts";
 import { seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
 import { startTestEnv } from "./_test_stack.ts";
 import { encodeCursor } from "./cursor.ts";
@@ -136,18 +136,7 @@ const body = fc.oneof(
 );
 
 const replay: ReplayJobs = {
-  start: (request) => ({
-    id: "j",
-    projection: request.projection,
-    state: "running",
-    startedAt: new Date(T0).toISOString(),
-    eventsRead: 0,
-    totalEvents: 0,
-    progress: 0,
-    eventsPerSec: 0,
-    rowsWritten: 0,
-    errors: [],
-  }),
+  start: (request) => startedJob("j", request.projection, { startedAt: new Date(T0) }),
   get: () => undefined,
 };
 

@@ -2,7 +2,12 @@
  * The replay job manager behind `/admin/replay`: starts rebuilds in the background, refuses a
  * second rebuild of a projection already being rebuilt, and keeps each job's status to poll.
  */
-import type { ReplayJobs, ReplayJobStatus, ReplayRequest } from "../../api/deps.ts";
+import {
+  type ReplayJobs,
+  type ReplayJobStatus,
+  type ReplayRequest,
+  startedJob,
+} from "../../api/deps.ts";
 import { type ProjectionName, PROJECTIONS } from "../types.ts";
 import { projectionsOf, rebuild, type RebuildDeps, ReplayConflictError } from "./rebuild.ts";
 import { fractionOf, rateOf } from "./progress.ts";
@@ -70,18 +75,7 @@ export function createReplayJobs(
         throw new ReplayConflictError(`${max} rebuilds are running; start this one when one ends`);
       }
       const id = crypto.randomUUID();
-      const status: ReplayJobStatus = {
-        id,
-        projection,
-        state: "running",
-        startedAt: new Date().toISOString(),
-        eventsRead: 0,
-        totalEvents: 0,
-        progress: 0,
-        eventsPerSec: 0,
-        rowsWritten: 0,
-        errors: [],
-      };
+      const status: ReplayJobStatus = startedJob(id, projection);
       const abort = new AbortController();
       const run = rebuild(deps, {
         projection: projection as ProjectionName | "all",

@@ -1,9 +1,10 @@
 /**
- * Plumbing shared by the services: env config parsed with zod, structured logs, backoff and the
- * NATS connection.
+ * Plumbing shared by the services: env config parsed with zod (and the pattern every service's
+ * `config.ts` follows), structured logs, backoff and retry, and the NATS connection.
  * @module
  */
 export * from "./config.ts";
 export * from "./log.ts";
 export * from "./backoff.ts";
+export * from "./retry.ts";
 export * from "./nats.ts";

@@ -1,6 +1,6 @@
 /**
  * The event contract of the signal service: zod schemas of the envelope and the five signal
- * types, NATS subjects, the codec (encode, decode, sign, verify) and the `SIGNALS` stream.
+ * types, NATS subjects, the codec (encode, decode, sign, verify), NATS header conversion and the `SIGNALS` stream.
  * @module
  */
 export * from "./schema.ts";
@@ -10,3 +10,4 @@ export * from "./signing.ts";
 export * from "./codec.ts";
 export * from "./ids.ts";
 export * from "./stream.ts";
+export * from "./headers.ts";

@@ -7,13 +7,12 @@
  */
 import {
   createInbox,
-  headers as natsHeaders,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from "@nats-io/nats-core";
-import { encodeEvent, type SignalEvent } from "../events/mod.ts";
+import { encodeEvent, type SignalEvent, toNatsHeaders } from "../events/mod.ts";
 import { backoffDelay, type Logger } from "../lib/mod.ts";
 import type { ProducerStats } from "./stats.ts";
 
@@ -103,14 +102,12 @@ export class Publisher {
   /** Sends `event` now; its ack is awaited in the background. Check `hasRoom` first. */
   send(event: SignalEvent): void {
     const encoded = encodeEvent(event, { signingKey: this.#signingKey });
-    const headers = natsHeaders();
-    for (const [name, value] of Object.entries(encoded.headers)) headers.set(name, value);
     const token = String(this.#next++);
     const pending: Pending = {
       event,
       subject: encoded.subject,
       bytes: encoded.bytes,
-      headers,
+      headers: toNatsHeaders(encoded.headers),
       attempt: 0,
       dueAt: 0,
       waiting: false,
@@ -120,13 +117,6 @@ export class Publisher {
     stats.inFlight = this.#pending.size;
     if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
     this.#transmit(token, pending);
-  }
-
-  /** Waits for room when the window is full, then sends; false when `signal` aborts. */
-  async publish(event: SignalEvent, signal?: AbortSignal): Promise<boolean> {
-    if (!this.hasRoom && !await this.waitForRoom(signal)) return false;
-    this.send(event);
-    return true;
   }
 
   /** Waits until every sent event is acknowledged, or `timeoutMs`; then gives up on the rest. */

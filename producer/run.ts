@@ -6,7 +6,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ensureStream, type SignalEvent } from "../events/mod.ts";
-import { backoffDelay, connectNats, createLogger, type Logger, sleep } from "../lib/mod.ts";
+import { connectNats, createLogger, type Logger, retry, sleep } from "../lib/mod.ts";
 import { generateEvents } from "./fleet.ts";
 import { Publisher } from "./publisher.ts";
 import { DEFAULT_SENSOR_PROFILE, sensorProfileFor } from "./sensor_profile.ts";
@@ -143,14 +143,11 @@ async function ensureStreamWithRetry(
   o: { logger: Logger; signal?: AbortSignal },
 ): Promise<void> {
   const retention = { maxAgeMs: c.streamMaxAgeMs, maxBytes: c.streamMaxBytes };
-  for (let attempt = 0;; attempt++) {
-    try {
-      await ensureStream(await jetstreamManager(nc), retention);
-      return;
-    } catch (error) {
-      if (o.signal?.aborted) throw error;
-      o.logger.warn("cannot set up the stream yet; retrying", { error, attempt });
-      await sleep(backoffDelay(attempt, { baseMs: 250, maxMs: 5000 }), o.signal);
-    }
-  }
+  await retry(async () => await ensureStream(await jetstreamManager(nc), retention), {
+    baseMs: 250,
+    maxMs: 5000,
+    signal: o.signal,
+    onRetry: ({ error, failures }) =>
+      o.logger.warn("cannot set up the stream yet; retrying", { error, failures }),
+  });
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs nats-server and PostgreSQL (and any packages named as arguments) from Debian's packages
-# when they are missing.
+# Installs nats-server, PostgreSQL, curl and jq (the documented examples use both), and any packages
+# named as arguments, from Debian's packages when they are missing.
 set -euo pipefail
 
 # Extra Debian packages named as arguments (e.g. `wrk` for the benchmarks) are installed too.
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+for tool in jq curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 for extra in "$@"; do
   command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
 done

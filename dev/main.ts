@@ -1,8 +1,8 @@
 /**
  * `deno task dev`: the whole system on one machine. Starts nats-server and PostgreSQL from the
  * local binaries (data in `.data/`, unless NATS_URL / DATABASE_URL point elsewhere), then the
- * producer, projector and API, prints the API's URL and an admin key, and on Ctrl-C or SIGTERM
- * stops everything it started.
+ * producer, projector and API, prints the API's URL and an admin key (kept in DATA_DIR/admin_key
+ * across runs), and on Ctrl-C or SIGTERM stops everything it started.
  * @module
  */
 import { runService } from "../lib/config.ts";
@@ -10,13 +10,13 @@ import { loadDevConfig } from "./config.ts";
 import { startStack } from "./stack.ts";
 import { supervise, type Supervised } from "./services.ts";
 import { waitUntil } from "./ports.ts";
+import { loadOrCreateAdminKey } from "./admin_key.ts";
 
 const SERVICES = ["projector", "api", "producer"] as const;
 const STOP_GRACE_MS = 5_000;
 
 async function main(): Promise<void> {
   const config = loadDevConfig();
-  const apiKey = config.API_KEYS ? undefined : crypto.randomUUID().replaceAll("-", "");
   console.error(`[dev] starting nats-server and PostgreSQL (data in ${config.DATA_DIR}/)…`);
   const stack = await startStack({
     dataDir: config.DATA_DIR,
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     console.error(`[dev] ${error.message}`);
     Deno.exit(1);
   });
+  const adminKey = config.API_KEYS ? undefined : await loadOrCreateAdminKey(config.DATA_DIR);
+  const apiKey = adminKey?.key;
   const env = {
     ...Deno.env.toObject(),
     NATS_URL: stack.natsUrl,
@@ -66,7 +68,9 @@ async function main(): Promise<void> {
     [
       "",
       `[dev] API:     ${url}   (docs: ${url}/docs)`,
-      apiKey ? `[dev] API key: ${apiKey} (role admin)` : "[dev] API keys: from API_KEYS",
+      adminKey
+        ? `[dev] API key: ${adminKey.key} (role admin, kept in ${adminKey.path})`
+        : "[dev] API keys: from API_KEYS",
       `[dev] try:     curl -H 'Authorization: Bearer ${
         apiKey ?? "<key>"
       }' ${url}/signals/power/latest`,

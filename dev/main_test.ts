@@ -52,7 +52,7 @@ async function powerRows(url: string): Promise<unknown[]> {
 
 Deno.test({
   name:
-    "deno task dev serves live data, stops cleanly on Ctrl-C and keeps its data for the next run",
+    "deno task dev serves live data, stops cleanly on Ctrl-C and keeps its data and admin key for the next run",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -93,6 +93,9 @@ Deno.test({
       await waitUntil("the API key", () => Promise.resolve(second.apiKey() !== undefined), 60_000);
       const kept = await powerRows(url);
       ok(kept.length > 0, "events and views from the first run are still there");
+      equal(second.apiKey(), first.apiKey(), "the admin key is the same on the second run");
+      ok(second.output().includes(`kept in ${dataDir}/admin_key`), "prints where the key is kept");
+      equal((await Deno.readTextFile(`${dataDir}/admin_key`)).trim(), first.apiKey());
       await stopDev(second);
       for (const port of Object.values(ports)) equal(await isListening(port), false, `${port}`);
     } finally {

@@ -1,24 +1,57 @@
-/** Configuration of `deno task dev`, read once from the environment. */
+/** Configuration of `deno task dev`, read once from the environment (the pattern of `lib/config.ts`). */
 import { z } from "zod";
-import { optionalUrl, parseEnv, positiveInt } from "../lib/config.ts";
+import {
+  DEFAULT_NATS_PORT,
+  DEFAULT_POSTGRES_PORT,
+  optionalUrl,
+  parseEnv,
+  port,
+  SharedEnv,
+} from "../lib/config.ts";
 
-const port = (defaultPort: number) =>
-  positiveInt(defaultPort).refine((p) => p < 65536, "must be a port below 65536");
-
-const DevEnv = z.object({
-  DATA_DIR: z.string().default(".data"),
-  PORT: port(8080),
-  NATS_URL: optionalUrl(["nats:", "tls:"]),
-  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
-  API_KEYS: z.string().optional(),
-  NATS_PORT: port(4222),
-  POSTGRES_PORT: port(5432),
+/** Every variable `deno task dev` reads itself; the rest is passed on to the services. */
+export const DevEnv = SharedEnv.pick({ DATA_DIR: true, PORT: true }).extend({
+  NATS_URL: optionalUrl(["nats:", "tls:"])
+    .describe("Use this NATS instead of starting nats-server from the local binary."),
+  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"])
+    .describe("Use this PostgreSQL instead of starting one from the local binaries."),
+  API_KEYS: z.string().optional().describe(
+    "Passed to the API. Unset: dev uses an admin key kept in DATA_DIR/admin_key across runs, " +
+      "prints it and where it is kept, and opens reads to all.",
+  ),
+  PUBLIC_READS: z.enum(["true", "false"], { message: "must be true or false" }).optional()
+    .describe("Passed to the API when API_KEYS is set; without API_KEYS reads are public."),
+  NATS_PORT: port(DEFAULT_NATS_PORT).describe("Port of the nats-server dev starts."),
+  POSTGRES_PORT: port(DEFAULT_POSTGRES_PORT).describe("Port of the PostgreSQL dev starts."),
 });
 
 /** The dev runner's settings. */
-export type DevConfig = z.infer<typeof DevEnv>;
+export interface DevConfig {
+  dataDir: string;
+  port: number;
+  /** Unset: dev starts nats-server itself. */
+  natsUrl?: string;
+  /** Unset: dev starts PostgreSQL itself. */
+  databaseUrl?: string;
+  apiKeys?: string;
+  publicReads?: "true" | "false";
+  natsPort: number;
+  postgresPort: number;
+}
 
 /** Reads the dev runner's settings; a bad value throws a ConfigError naming the variable. */
-export function loadDevConfig(env: Record<string, string | undefined> = Deno.env.toObject()) {
-  return parseEnv(DevEnv, env);
+export function loadDevConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): DevConfig {
+  const e = parseEnv(DevEnv, env);
+  return {
+    dataDir: e.DATA_DIR,
+    port: e.PORT,
+    natsUrl: e.NATS_URL,
+    databaseUrl: e.DATABASE_URL,
+    apiKeys: e.API_KEYS,
+    publicReads: e.PUBLIC_READS,
+    natsPort: e.NATS_PORT,
+    postgresPort: e.POSTGRES_PORT,
+  };
 }

@@ -17,28 +17,28 @@ const STOP_GRACE_MS = 5_000;
 
 async function main(): Promise<void> {
   const config = loadDevConfig();
-  console.error(`[dev] starting nats-server and PostgreSQL (data in ${config.DATA_DIR}/)…`);
+  console.error(`[dev] starting nats-server and PostgreSQL (data in ${config.dataDir}/)…`);
   const stack = await startStack({
-    dataDir: config.DATA_DIR,
-    natsUrl: config.NATS_URL,
-    databaseUrl: config.DATABASE_URL,
-    natsPort: config.NATS_PORT,
-    postgresPort: config.POSTGRES_PORT,
+    dataDir: config.dataDir,
+    natsUrl: config.natsUrl,
+    databaseUrl: config.databaseUrl,
+    natsPort: config.natsPort,
+    postgresPort: config.postgresPort,
   }).catch((error: Error) => {
     // A missing binary or a busy port is explained in one line; no stack trace.
     console.error(`[dev] ${error.message}`);
     Deno.exit(1);
   });
-  const adminKey = config.API_KEYS ? undefined : await loadOrCreateAdminKey(config.DATA_DIR);
+  const adminKey = config.apiKeys ? undefined : await loadOrCreateAdminKey(config.dataDir);
   const apiKey = adminKey?.key;
   const env = {
     ...Deno.env.toObject(),
     NATS_URL: stack.natsUrl,
     DATABASE_URL: stack.databaseUrl,
-    PORT: String(config.PORT),
-    API_KEYS: config.API_KEYS ?? `${apiKey}:admin`,
+    PORT: String(config.port),
+    API_KEYS: config.apiKeys ?? `${apiKey}:admin`,
     // With a generated key, reads stay open on this machine so plain curl works; admin needs it.
-    PUBLIC_READS: config.API_KEYS ? (Deno.env.get("PUBLIC_READS") ?? "false") : "true",
+    PUBLIC_READS: config.apiKeys ? (config.publicReads ?? "false") : "true",
   };
   const running: Supervised[] = SERVICES.map((name) => supervise(name, env));
   let stopping: Promise<void> | undefined;
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGINT", shutdown);
   Deno.addSignalListener("SIGTERM", shutdown);
 
-  const url = `http://localhost:${config.PORT}`;
+  const url = `http://localhost:${config.port}`;
   await waitUntil(`the API at ${url}/health`, async () => {
     try {
       const response = await fetch(`${url}/health`);

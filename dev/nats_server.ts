@@ -1,6 +1,7 @@
 /** Runs a local `nats-server -js` as a child process. */
 import { natsServerBinary } from "./binaries.ts";
 import { isListening, waitUntil } from "./ports.ts";
+import { DEFAULT_NATS_PORT } from "../lib/config.ts";
 
 /** A running nats-server. */
 export interface NatsServer {
@@ -24,7 +25,7 @@ export interface NatsServerOptions {
 
 /** Starts nats-server with JetStream on loopback and waits until it accepts clients. */
 export async function startNatsServer(options: NatsServerOptions): Promise<NatsServer> {
-  const port = options.port ?? 4222;
+  const port = options.port ?? DEFAULT_NATS_PORT;
   if (await isListening(port)) {
     throw new Error(`Port ${port} is already in use: set NATS_URL to use that server instead`);
   }

@@ -2,6 +2,7 @@
 import postgres from "postgres";
 import { postgresBinDir } from "./binaries.ts";
 import { isListening, waitUntil } from "./ports.ts";
+import { DEFAULT_POSTGRES_PORT } from "../lib/config.ts";
 
 /** The database the services use. */
 export const DATABASE_NAME = "signals";
@@ -81,7 +82,7 @@ async function createDatabase(port: number): Promise<void> {
 
 /** Initialises the cluster if needed, starts it on loopback and creates the `signals` database. */
 export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
-  const port = options.port ?? 5432;
+  const port = options.port ?? DEFAULT_POSTGRES_PORT;
   if (await isListening(port)) {
     throw new Error(`Port ${port} is already in use: set DATABASE_URL to use that server instead`);
   }

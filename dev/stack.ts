@@ -2,6 +2,7 @@
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 import { type PostgresServer, startPostgresServer } from "./postgres_server.ts";
 import { freePort } from "./ports.ts";
+import { DEFAULT_DATA_DIR } from "../lib/config.ts";
 
 /** NATS and PostgreSQL, ready to use. */
 export interface Stack {
@@ -23,9 +24,9 @@ export interface Stack {
 export interface StackOptions {
   /** Where nats and postgres keep their data. @default ".data" */
   dataDir?: string;
-  /** Use this NATS instead of starting one. @default Deno.env NATS_URL */
+  /** Use this NATS instead of starting one (from `dev/config.ts`). @default undefined */
   natsUrl?: string;
-  /** Use this database instead of starting one. @default Deno.env DATABASE_URL */
+  /** Use this database instead of starting one (from `dev/config.ts`). @default undefined */
   databaseUrl?: string;
   /** nats-server port. @default 4222 */
   natsPort?: number;
@@ -39,9 +40,8 @@ export interface StackOptions {
 
 /** Starts whichever of nats-server and PostgreSQL is not given by URL, and waits for both. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const dataDir = options.dataDir ?? ".data";
-  const natsUrl = options.natsUrl ?? Deno.env.get("NATS_URL");
-  const databaseUrl = options.databaseUrl ?? Deno.env.get("DATABASE_URL");
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const { natsUrl, databaseUrl } = options;
   const natsOptions = { dataDir: `${dataDir}/nats`, port: options.natsPort };
   const pgOptions = {
     dataDir: `${dataDir}/postgres`,

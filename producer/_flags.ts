@@ -1,4 +1,5 @@
 /** Command-line flags of the producer: each `--some-name value` is the variable `SOME_NAME`. */
+import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/mod.ts";
 
 /** The variable a flag stands for: `--sensor-interval-ms` → `SENSOR_INTERVAL_MS`. */
@@ -12,32 +13,41 @@ export function flagOf(variable: string): string {
 }
 
 /**
- * Reads `--name value` and `--name=value` pairs into variables; a flag that names no known
- * variable, or lacks a value, stops start-up naming it.
+ * Reads `--name value` and `--name=value` pairs into variables with `node:util` `parseArgs`; a
+ * flag that names no known variable, lacks a value, or a stray argument stops start-up naming it.
  */
 export function parseFlags(
   args: readonly string[],
   known: readonly string[],
 ): Record<string, string> {
+  const options = Object.fromEntries(
+    known.map((variable) => [flagOf(variable).slice(2), { type: "string" as const }]),
+  );
+  // Not strict: the tokens are checked here, so each problem gets a message naming the variable.
+  const { tokens } = parseArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith("--")) {
+  for (const token of tokens) {
+    if (token.kind === "positional") {
       throw new ConfigError(
         "(flags)",
-        `Unexpected argument '${arg}': flags look like --machines 5`,
+        `Unexpected argument '${token.value}': flags look like --machines 5`,
       );
     }
-    const eq = arg.indexOf("=");
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const variable = variableOf(flag);
+    if (token.kind !== "option") continue;
+    const variable = variableOf(token.name);
     if (!known.includes(variable)) {
-      throw new ConfigError(variable, `Unknown flag '${flag}': see --help`);
+      throw new ConfigError(variable, `Unknown flag '${token.rawName}': see --help`);
     }
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (i + 1 < args.length && !args[i + 1]!.startsWith("--")) value = args[++i];
-    if (value === undefined) throw new ConfigError(variable, `Flag '${flag}' needs a value`);
+    const { value, inlineValue } = token;
+    if (value === undefined || (!inlineValue && value.startsWith("--"))) {
+      throw new ConfigError(variable, `Flag '${token.rawName}' needs a value`);
+    }
     values[variable] = value;
   }
   return values;

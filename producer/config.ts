@@ -5,13 +5,10 @@
  */
 import { z } from "zod";
 import { SIGNAL_TYPES, type SignalType } from "../events/mod.ts";
-import { ConfigError, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+import { ConfigError, type LogLevel, parseEnv, positiveInt, SharedEnv } from "../lib/mod.ts";
 import { flagOf, parseDuration, parseFlags, parseTime } from "./_flags.ts";
 import { DEFAULT_PRODUCER_CONFIG, type ProducerConfig } from "./settings.ts";
 import { XRAY_POINT_LIMIT } from "./xray_model.ts";
-
-/** Where the producer publishes when NATS_URL is unset. */
-export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
 const d = DEFAULT_PRODUCER_CONFIG;
 const nonNegativeInt = (value: number) =>
@@ -38,64 +35,98 @@ const types = z.string().transform((text, ctx) => {
   return list as SignalType[];
 });
 
-/** Every producer variable, with its default. */
-export const ProducerEnv = z.object({
-  NATS_URL: optionalUrl(["nats:", "tls:"]),
-  SIGNING_KEY: z.string().optional(),
-  SEED: z.coerce.number({ message: "must be a number" }).int("must be a whole number").optional(),
-  MACHINES: positiveInt(d.machines).refine((n) => n <= 10_000, "must be at most 10000"),
-  TYPES: types.default([...SIGNAL_TYPES]),
-  POWER_BATCH_MS: positiveInt(d.powerBatchMs)
-    .refine((n) => n % 10 === 0, "must be a multiple of 10 (100 Hz)")
-    .refine((n) => n <= 60_000, "must be at most 60000 (one event a minute)"),
-  SENSORS: positiveInt(d.sensors).refine((n) => n <= 1000, "must be at most 1000"),
-  SENSOR_INTERVAL_MS: positiveInt(d.sensorIntervalMs),
-  SENSOR_DATA_FILE: z.string().optional(),
-  FAILURE_PROBABILITY: z.coerce.number({ message: "must be a number" })
-    .min(0, "must be between 0 and 1").max(1, "must be between 0 and 1")
-    .default(d.failure.probability),
-  FAILURE_MIN_CYCLES: positiveInt(d.failure.minCycles),
-  FAILURE_MAX_CYCLES: positiveInt(d.failure.maxCycles),
-  FAILURE_RAMP_CYCLES: positiveInt(d.failure.rampCycles),
-  XRAY_DEVICES: nonNegativeInt(d.xrayDevices).refine((n) => n <= 1000, "must be at most 1000"),
-  XRAY_INTERVAL_MS: positiveInt(d.xrayIntervalMs),
-  XRAY_MAX_POINTS: positiveInt(d.xrayMaxPoints)
-    .refine((n) => n <= XRAY_POINT_LIMIT, `must be at most ${XRAY_POINT_LIMIT}`),
-  FROM: time.optional(),
-  TO: time.optional(),
-  DURATION: duration.optional(),
-  COUNT: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
-    .positive("must be greater than 0").optional(),
-  MAX_IN_FLIGHT: positiveInt(d.maxInFlight),
-  PUBLISH_TIMEOUT_MS: positiveInt(d.publishTimeoutMs),
-  LOG_INTERVAL_MS: positiveInt(d.logIntervalMs),
-  FLUSH_TIMEOUT_MS: positiveInt(d.flushTimeoutMs),
-  STREAM_MAX_AGE_MS: nonNegativeInt(d.streamMaxAgeMs),
-  STREAM_MAX_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
-    .min(-1, "must be -1 (unlimited) or more").default(d.streamMaxBytes),
-});
+/** Every producer variable, with its default; each is also a flag (`MACHINES` ↔ `--machines`). */
+export const ProducerEnv = SharedEnv.pick({ NATS_URL: true, SIGNING_KEY: true, LOG_LEVEL: true })
+  .extend({
+    SEED: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
+      .optional().describe(
+        "Seed of every random choice, so a run can be repeated; random when unset.",
+      ),
+    MACHINES: positiveInt(d.machines).refine((n) => n <= 10_000, "must be at most 10000")
+      .describe("Number of machines, named m-001, m-002, … (at most 10000)."),
+    TYPES: types.default([...SIGNAL_TYPES]).describe(
+      `Comma-separated signal types to publish (${SIGNAL_TYPES.join(",")}); ` +
+        "the others are still simulated where they drive the rest.",
+    ),
+    POWER_BATCH_MS: positiveInt(d.powerBatchMs)
+      .refine((n) => n % 10 === 0, "must be a multiple of 10 (100 Hz)")
+      .refine((n) => n <= 60_000, "must be at most 60000 (one event a minute)")
+      .describe("Power samples per event × 10 ms (100 Hz); a multiple of 10."),
+    SENSORS: positiveInt(d.sensors).refine((n) => n <= 1000, "must be at most 1000")
+      .describe("Sensors per machine (at most 1000)."),
+    SENSOR_INTERVAL_MS: positiveInt(d.sensorIntervalMs)
+      .describe("Time between two sensor readings, in ms."),
+    SENSOR_DATA_FILE: z.string().optional().describe(
+      "Reference CSV the sensor statistics are learnt from; `none` uses built-in defaults. " +
+        "Unset: the sample shipped in producer/data/.",
+    ),
+    FAILURE_PROBABILITY: z.coerce.number({ message: "must be a number" })
+      .min(0, "must be between 0 and 1").max(1, "must be between 0 and 1")
+      .default(d.failure.probability)
+      .describe("Chance per sensor cycle that a failure starts on a healthy machine (0–1)."),
+    FAILURE_MIN_CYCLES: positiveInt(d.failure.minCycles)
+      .describe("Shortest failure episode, in sensor cycles."),
+    FAILURE_MAX_CYCLES: positiveInt(d.failure.maxCycles)
+      .describe("Longest failure episode, in sensor cycles; at least FAILURE_MIN_CYCLES."),
+    FAILURE_RAMP_CYCLES: positiveInt(d.failure.rampCycles)
+      .describe("Cycles over which an episode ramps up to the full failure pattern."),
+    XRAY_DEVICES: nonNegativeInt(d.xrayDevices).refine((n) => n <= 1000, "must be at most 1000")
+      .describe("Number of x-ray devices, named xray-01, … (0–1000)."),
+    XRAY_INTERVAL_MS: positiveInt(d.xrayIntervalMs).describe("Time between two scans, in ms."),
+    XRAY_MAX_POINTS: positiveInt(d.xrayMaxPoints)
+      .refine((n) => n <= XRAY_POINT_LIMIT, `must be at most ${XRAY_POINT_LIMIT}`)
+      .describe(`Most points in one scan (1–${XRAY_POINT_LIMIT}).`),
+    FROM: time.optional().describe(
+      "Backfill from this time (ISO 8601 or epoch ms) as fast as the stream takes it; " +
+        "unset runs live.",
+    ),
+    TO: time.optional().describe(
+      "End of the backfill window (excluded); needs FROM. Default: now.",
+    ),
+    DURATION: duration.optional().describe(
+      "Stop after this much simulated time (30s, 5m, 1h, 2d); unset runs until stopped.",
+    ),
+    COUNT: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
+      .positive("must be greater than 0").optional().describe("Stop after this many events."),
+    MAX_IN_FLIGHT: positiveInt(d.maxInFlight)
+      .describe("Most publishes awaiting their ack at once (backpressure)."),
+    PUBLISH_TIMEOUT_MS: positiveInt(d.publishTimeoutMs)
+      .describe("How long to wait for an ack before sending again with the same id, in ms."),
+    LOG_INTERVAL_MS: positiveInt(d.logIntervalMs)
+      .describe("Time between two progress log lines, in ms."),
+    FLUSH_TIMEOUT_MS: positiveInt(d.flushTimeoutMs)
+      .describe("How long shutdown waits for in-flight acks, in ms."),
+    STREAM_MAX_AGE_MS: nonNegativeInt(d.streamMaxAgeMs)
+      .describe(
+        "Retention of the SIGNALS stream set by the producer, in ms; 0 keeps events forever.",
+      ),
+    STREAM_MAX_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
+      .min(-1, "must be -1 (unlimited) or more").default(d.streamMaxBytes)
+      .describe("Size limit of the SIGNALS stream in bytes; -1 is unlimited."),
+  });
 
-/** The producer's settings: the NATS URL and the run config. */
+/** The producer's settings: the NATS URL, the log level and the run config. */
 export interface ProducerSettings {
   natsUrl: string;
+  logLevel: LogLevel;
   config: ProducerConfig;
 }
 
 /** Options of {@linkcode loadProducerConfig}. */
-export interface LoadOptions {
-  /** Command-line flags. @default Deno.args */
+export interface LoadProducerOptions {
+  /** Command-line flags; each wins over its variable. @default Deno.args */
   args?: readonly string[];
-  /** Environment variables. @default Deno.env.toObject() */
-  env?: Record<string, string | undefined>;
   /** Draws the seed when SEED is unset. @default a random 32-bit integer */
   randomSeed?: () => number;
 }
 
 /** Reads flags over env; throws a ConfigError naming the variable (and the flag, when given). */
-export function loadProducerConfig(options: LoadOptions = {}): ProducerSettings {
+export function loadProducerConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+  options: LoadProducerOptions = {},
+): ProducerSettings {
   const {
     args = Deno.args,
-    env = Deno.env.toObject(),
     randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!,
   } = options;
   const known = Object.keys(ProducerEnv.shape);
@@ -130,7 +161,8 @@ export function loadProducerConfig(options: LoadOptions = {}): ProducerSettings 
   }
   const sensorFile = e.SENSOR_DATA_FILE;
   return {
-    natsUrl: e.NATS_URL ?? DEFAULT_NATS_URL,
+    natsUrl: e.NATS_URL,
+    logLevel: e.LOG_LEVEL,
     config: {
       seed: e.SEED ?? randomSeed(),
       machines: e.MACHINES,

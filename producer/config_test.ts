@@ -1,12 +1,12 @@
 import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { SIGNAL_TYPES } from "../events/mod.ts";
-import { ConfigError } from "../lib/mod.ts";
-import { DEFAULT_NATS_URL, loadProducerConfig } from "./config.ts";
+import { ConfigError, DEFAULT_NATS_URL } from "../lib/mod.ts";
+import { loadProducerConfig } from "./config.ts";
 import { SAMPLE_SENSOR_FILE } from "./sensor_profile.ts";
 import { parseDuration, parseTime } from "./_flags.ts";
 
 const load = (args: string[], env: Record<string, string> = {}) =>
-  loadProducerConfig({ args, env, randomSeed: () => 77 });
+  loadProducerConfig(env, { args, randomSeed: () => 77 });
 
 function rejects(args: string[], env: Record<string, string>, variable: string, pattern: RegExp) {
   throws(() => load(args, env), (error: unknown) => {

@@ -18,15 +18,15 @@ const USAGE = `deno task producer [flags]     (each flag is also an environment 
   --machines N       fleet size;  --types power,error,state_change,sensor,xray
 
 all flags: ${Object.keys(ProducerEnv.shape).map(flagOf).join(" ")}
-see producer/README.md for what each one does.`;
+see docs/producer.md and docs/configuration.md for what each one does.`;
 
 async function main(): Promise<void> {
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
     console.log(USAGE);
     return;
   }
-  const { natsUrl, config } = loadProducerConfig();
-  const logger = createLogger("producer");
+  const { natsUrl, logLevel, config } = loadProducerConfig();
+  const logger = createLogger("producer", logLevel);
   const controller = new AbortController();
   const onSignal = () => {
     // A second signal means "now": skip the flush.

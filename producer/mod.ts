@@ -24,7 +24,7 @@ export {
 } from "./settings.ts";
 export { type ProducerCounts, ProducerStats } from "./stats.ts";
 export { Publisher, type PublisherOptions } from "./publisher.ts";
-export { DEFAULT_NATS_URL, loadProducerConfig, ProducerEnv } from "./config.ts";
+export { loadProducerConfig, ProducerEnv, type ProducerSettings } from "./config.ts";
 export {
   DEFAULT_SENSOR_PROFILE,
   learnSensorProfile,

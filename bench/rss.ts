@@ -1,5 +1,12 @@
 /** Peak resident memory of child processes, read from /proc. */
 
+/** A process's peak resident memory, and how many times it was read. */
+export interface PeakRss {
+  bytes: number;
+  /** Successful reads of /proc; 0 means the figure was never measured. */
+  readings: number;
+}
+
 /** Deno asks for --allow-all to read /proc directly, so `cat` (run permission) reads it for us. */
 async function readStatus(pid: number): Promise<string | undefined> {
   const output = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stderr: "null" })
@@ -15,12 +22,15 @@ export async function peakRss(pid: number): Promise<number | undefined> {
 }
 
 /** Tracks the highest VmHWM seen for a process, polling until stopped. */
-export function watchPeakRss(pid: number, intervalMs = 500): { stop(): Promise<number> } {
-  let peak = 0;
+export function watchPeakRss(pid: number, intervalMs = 500): { stop(): Promise<PeakRss> } {
+  const peak: PeakRss = { bytes: 0, readings: 0 };
   let sampling = Promise.resolve();
   const sample = () => {
     sampling = sampling.then(async () => {
-      peak = Math.max(peak, (await peakRss(pid)) ?? 0);
+      const bytes = await peakRss(pid);
+      if (bytes === undefined) return;
+      peak.bytes = Math.max(peak.bytes, bytes);
+      peak.readings++;
     });
   };
   sample();
@@ -30,7 +40,7 @@ export function watchPeakRss(pid: number, intervalMs = 500): { stop(): Promise<n
       clearInterval(timer);
       sample();
       await sampling;
-      return peak;
+      return { ...peak };
     },
   };
 }

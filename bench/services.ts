@@ -1,5 +1,5 @@
 /** Service processes for benchmarks: started under their own permission sets, quiet, measured. */
-import { watchPeakRss } from "./rss.ts";
+import { type PeakRss, watchPeakRss } from "./rss.ts";
 import { serviceArgs, type ServiceName } from "../dev/service_command.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -8,8 +8,8 @@ const ROOT = new URL("../", import.meta.url);
 export interface BenchService {
   name: string;
   pid: number;
-  /** SIGTERM, wait for exit; returns the peak RSS in bytes. */
-  stop(): Promise<number>;
+  /** SIGTERM, wait for exit; returns the peak RSS. */
+  stop(): Promise<PeakRss>;
 }
 
 /** Starts service `name` as `deno task <name>` would, with `env`, logging only warnings to `logFile`. */

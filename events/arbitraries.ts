@@ -36,7 +36,9 @@ const sensor = fc.record({
   ...envelope,
   type: fc.constant("sensor" as const),
   data: fc.record({
-    readings: fc.dictionary(fc.string({ minLength: 1, maxLength: 64 }), finite, { maxKeys: 30 }),
+    readings: fc.dictionary(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/), finite, {
+      maxKeys: 30,
+    }),
     failure: fc.option(
       fc.record({
         type: fc.string({ minLength: 1, maxLength: 64 }),

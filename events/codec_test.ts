@@ -76,6 +76,16 @@ Deno.test("decode rejects each kind of invalid input with a readable reason", as
       /'occurredAt'/,
     ],
     [
+      "a sensor named __proto__, which a decoded record would drop",
+      encoder.encode(
+        `{"id":"${validEvent.id}","type":"sensor","v":1,"machineId":"m-1",` +
+          `"occurredAt":"2026-01-01T00:00:00.000Z",` +
+          `"data":{"readings":{"__proto__":1},"failure":null}}`,
+      ),
+      "schema",
+      /readings/,
+    ],
+    [
       "an unexpected field",
       encoder.encode(JSON.stringify({ ...validEvent, extra: 1 })),
       "schema",

@@ -54,9 +54,26 @@ export const SensorFailure = z.object({
   progress: z.number().min(0).max(1),
 }).strict();
 
+/** A sensor's name: 1-64 of A-Z a-z 0-9 _ . : -, starting with a letter or digit. */
+export const SensorName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
+  message: "must be 1-64 of A-Z a-z 0-9 _ . : -, starting with a letter or digit",
+});
+
+/**
+ * Readings by sensor name. A record schema skips a `__proto__` key without an issue, which would
+ * drop the reading silently, so that key is refused before the record is parsed.
+ */
+const SensorReadings = z.preprocess((value, ctx) => {
+  if (value !== null && typeof value === "object" && Object.hasOwn(value, "__proto__")) {
+    ctx.addIssue({ code: "custom", message: "a sensor cannot be named __proto__", input: value });
+    return z.NEVER;
+  }
+  return value;
+}, z.record(SensorName, finite));
+
 /** Payload of a `sensor` event: one reading per named sensor. */
 export const SensorData = z.object({
-  readings: z.record(z.string().min(1).max(64), finite),
+  readings: SensorReadings,
   failure: SensorFailure.nullable(),
 }).strict();
 

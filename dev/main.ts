@@ -9,7 +9,7 @@ import { runService } from "../lib/config.ts";
 import { loadDevConfig } from "./config.ts";
 import { startStack } from "./stack.ts";
 import { supervise, type Supervised } from "./services.ts";
-import { waitUntil } from "./ports.ts";
+import { isListening, waitUntil } from "./ports.ts";
 import { loadOrCreateAdminKey } from "./admin_key.ts";
 
 const SERVICES = ["projector", "api", "producer"] as const;
@@ -17,6 +17,13 @@ const STOP_GRACE_MS = 5_000;
 
 async function main(): Promise<void> {
   const config = loadDevConfig();
+  // Otherwise the wait for /health below could be answered by whatever holds the port.
+  if (await isListening(config.port)) {
+    console.error(
+      `[dev] Port ${config.port} is already in use: set PORT to a free one (PORT=8081)`,
+    );
+    Deno.exit(1);
+  }
   console.error(`[dev] starting nats-server and PostgreSQL (data in ${config.dataDir}/)…`);
   const stack = await startStack({
     dataDir: config.dataDir,

@@ -1,4 +1,4 @@
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { freePort, isListening, waitUntil } from "./ports.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -110,4 +110,27 @@ Deno.test({
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     }
   },
+});
+
+Deno.test("deno task dev refuses a busy API port, naming PORT, before starting anything", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dataDir = await Deno.makeTempDir({ prefix: "signals-dev-busy-" });
+  try {
+    const { port } = busy.addr as Deno.NetAddr;
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-P=dev", "dev/main.ts"],
+      cwd: ROOT,
+      env: { DATA_DIR: dataDir, PORT: String(port), NATS_PORT: "1", POSTGRES_PORT: "1" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stderr);
+    equal(code, 1, text);
+    ok(text.includes(`Port ${port} is already in use: set PORT`), text);
+    deepEqual([...Deno.readDirSync(dataDir)], [], "nothing was started");
+  } finally {
+    busy.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });

@@ -3,8 +3,6 @@
 /** A source of random numbers in [0, 1). */
 export type Random = () => number;
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** A UUID v7 for `timeMs`, its 74 random bits drawn from `random`. */
 export function uuidV7(timeMs: number, random: Random): string {
   const b = new Uint8Array(16);
@@ -16,10 +14,8 @@ export function uuidV7(timeMs: number, random: Random): string {
   for (let i = 6; i < 16; i++) b[i] = Math.floor(random() * 256);
   b[6] = (b[6]! & 0x0f) | 0x70;
   b[8] = (b[8]! & 0x3f) | 0x80;
-  let s = "";
-  for (let i = 0; i < 16; i++) {
-    s += HEX[b[i]!];
-    if (i === 3 || i === 5 || i === 7 || i === 9) s += "-";
-  }
-  return s;
+  const hex = b.toHex();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
 }

@@ -1,6 +1,6 @@
 /**
  * The event contract of the signal service: zod schemas of the envelope and the five signal
- * types, NATS subjects, the codec (encode, decode, sign, verify), NATS header conversion and the `SIGNALS` stream.
+ * types, NATS subjects, the codec (encode, decode, sign, verify), NATS header conversion, JetStream error codes and the `SIGNALS` stream.
  * @module
  */
 export * from "./schema.ts";
@@ -11,3 +11,4 @@ export * from "./codec.ts";
 export * from "./ids.ts";
 export * from "./stream.ts";
 export * from "./headers.ts";
+export * from "./jetstream_errors.ts";

@@ -7,6 +7,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import { ALL_SIGNALS } from "./subjects.ts";
+import { isJetStreamApiError, JetStreamCodes } from "./jetstream_errors.ts";
 
 /** The stream's name. */
 export const STREAM_NAME = "SIGNALS";
@@ -49,13 +50,15 @@ export async function ensureStream(
   const config = streamConfig(retention);
   try {
     await jsm.streams.info(STREAM_NAME);
-  } catch {
+  } catch (error) {
+    // Only "stream not found" means missing; a timeout or a lost connection is not.
+    if (!isJetStreamApiError(error, JetStreamCodes.StreamNotFound)) throw error;
     try {
       await jsm.streams.add(config);
       return;
     } catch (error) {
-      // Another service may have created it between our two calls.
-      if (!String(error).includes("already in use")) throw error;
+      // Another service may have created it, with other settings, between our two calls.
+      if (!isJetStreamApiError(error, JetStreamCodes.StreamNameInUse)) throw error;
     }
   }
   if (retention) await jsm.streams.update(STREAM_NAME, config);

@@ -1,0 +1,217 @@
+/**
+ * Time travel: the fleet, or one machine, as of an instant T, folded from the history tables.
+ * Each machine's answer is a handful of index probes (latest state change and error at or before
+ * T, the episode that started last before T, the minute of T, errors in (T-1h, T]), so the cost
+ * grows with the number of machines, not with the length of the history.
+ */
+import type { PendingQuery, Row, Sql } from "postgres";
+import { and, limitOf } from "./_sql.ts";
+import type { ListSpec, Page } from "./list.ts";
+import { iso } from "./time.ts";
+
+type MachineAtRow = Row & {
+  machine_id: string;
+  state: string | null;
+  state_since: Date | null;
+  error_code: string | null;
+  error_severity: string | null;
+  error_message: string | null;
+  error_at: Date | null;
+  error_seq: number | null;
+  failure_id: string | null;
+  failure_seq: number | null;
+  failure_type: string | null;
+  failure_started_at: Date | null;
+  power_minute: Date | null;
+  power_samples: number | null;
+  power_sum_mw: number | null;
+  power_min_w: number | null;
+  power_max_w: number | null;
+  power_energy_uj: number | null;
+  errors_last_hour: number;
+};
+
+/** A machine as of an instant: what the history tables say held at `at`. */
+export interface MachineAt {
+  machineId: string;
+  /** The instant asked about (ISO 8601 UTC). */
+  at: string;
+  /** The state after the last change at or before `at`; null when none had happened yet. */
+  state: string | null;
+  stateSince: string | null;
+  /** The last error at or before `at`. */
+  lastError: { code: string; severity: string; message: string; at: string; seq: number } | null;
+  /** The failure episode that had started and not yet ended at `at`. */
+  openFailure: { id: string; seq: number; type: string; startedAt: string } | null;
+  /** The power of the minute that contains `at`, the whole minute as recorded. */
+  power: {
+    minute: string;
+    samples: number;
+    avgW: number | null;
+    minW: number;
+    maxW: number;
+    energyWh: number;
+  } | null;
+  /** Errors in the hour before `at`: (at - 1 h, at]. */
+  errorsLastHour: number;
+}
+
+/** Which machines to answer for. */
+export interface MachinesAtFilter {
+  /** Only machines whose state at `at` is one of these. */
+  state?: string[] | undefined;
+  /** Only these machines. */
+  machines?: string[] | undefined;
+}
+
+function present(row: MachineAtRow, at: Date): MachineAt {
+  return {
+    machineId: row.machine_id,
+    at: iso(at)!,
+    state: row.state,
+    stateSince: iso(row.state_since),
+    lastError: row.error_code === null ? null : {
+      code: row.error_code,
+      severity: row.error_severity!,
+      message: row.error_message!,
+      at: iso(row.error_at)!,
+      seq: Number(row.error_seq),
+    },
+    openFailure: row.failure_id === null ? null : {
+      id: row.failure_id,
+      seq: Number(row.failure_seq),
+      type: row.failure_type!,
+      startedAt: iso(row.failure_started_at)!,
+    },
+    power: row.power_minute === null ? null : {
+      minute: iso(row.power_minute)!,
+      samples: row.power_samples!,
+      // mW sums are exact integers; convert only at the edge, as the power list does.
+      avgW: row.power_samples! > 0 ? row.power_sum_mw! / row.power_samples! / 1000 : null,
+      minW: row.power_min_w!,
+      maxW: row.power_max_w!,
+      energyWh: row.power_energy_uj! / 3.6e9,
+    },
+    errorsLastHour: row.errors_last_hour,
+  };
+}
+
+/** The rows of `machines` (a subset, keyset-paged by id) folded as of `at`. */
+function queryAt(
+  sql: Sql,
+  at: Date,
+  options: { filter: MachinesAtFilter; page: Page },
+): PendingQuery<MachineAtRow[]> {
+  const { filter, page } = options;
+  const cmp = page.order === "asc" ? sql`>` : sql`<`;
+  const conditions = [];
+  if (filter.machines?.length) conditions.push(sql`m.machine_id = ANY(${filter.machines})`);
+  if (filter.state?.length) conditions.push(sql`s.to_state = ANY(${filter.state})`);
+  if (page.after) conditions.push(sql`m.machine_id ${cmp} ${String(page.after[0])}`);
+  // Episodes of one machine never overlap, so the one that started last before T is the only
+  // candidate for being open at T; the failures_machine_started index finds it in one probe.
+  return sql<MachineAtRow[]>`
+    SELECT m.machine_id,
+      s.to_state AS state, s.at AS state_since,
+      e.code AS error_code, e.severity AS error_severity, e.message AS error_message,
+      e.at AS error_at, e.seq AS error_seq,
+      f.start_event_id AS failure_id, f.start_seq AS failure_seq, f.type AS failure_type,
+      f.started_at AS failure_started_at,
+      p.minute AS power_minute, p.samples::float8 AS power_samples,
+      p.sum_mw::float8 AS power_sum_mw, p.min_w AS power_min_w, p.max_w AS power_max_w,
+      p.energy_uj::float8 AS power_energy_uj,
+      (SELECT count(*) FROM errors c
+        WHERE c.machine_id = m.machine_id
+          AND c.at > ${at}::timestamptz - interval '1 hour' AND c.at <= ${at})::int
+        AS errors_last_hour
+    FROM machines m
+    LEFT JOIN LATERAL (
+      SELECT to_state, at FROM state_changes
+      WHERE machine_id = m.machine_id AND at <= ${at}
+      ORDER BY at DESC, seq DESC LIMIT 1) s ON true
+    LEFT JOIN LATERAL (
+      SELECT code, severity, message, at, seq FROM errors
+      WHERE machine_id = m.machine_id AND at <= ${at}
+      ORDER BY at DESC, seq DESC LIMIT 1) e ON true
+    LEFT JOIN LATERAL (
+      SELECT start_event_id, start_seq, type, started_at FROM (
+        SELECT * FROM failures
+        WHERE machine_id = m.machine_id AND started_at <= ${at}
+        ORDER BY started_at DESC, start_seq DESC LIMIT 1) last
+      WHERE last.ended_at IS NULL OR last.ended_at > ${at}) f ON true
+    LEFT JOIN power_minutes p
+      ON p.machine_id = m.machine_id AND p.minute = date_trunc('minute', ${at}::timestamptz)
+    WHERE ${and(sql, conditions)}
+    ORDER BY m.machine_id ${page.order === "asc" ? sql`ASC` : sql`DESC`}
+    ${limitOf(sql, page.limit)}`;
+}
+
+const CSV_COLUMNS = [
+  "machine_id",
+  "at",
+  "state",
+  "state_since",
+  "last_error_code",
+  "last_error_severity",
+  "last_error_at",
+  "open_failure_type",
+  "open_failure_started_at",
+  "power_minute",
+  "power_avg_w",
+  "errors_last_hour",
+];
+
+/** The machines list as of `at`, by machine id, for `respondList`. */
+export function machinesAtSpec(
+  at: Date,
+  filter: MachinesAtFilter = {},
+): ListSpec<MachineAtRow, MachineAt> {
+  return {
+    // The instant is part of the scope, so a cursor from one instant is refused at another.
+    scope: `machines@${at.getTime()}`,
+    keyKinds: ["machine"],
+    query: (sql, page) => queryAt(sql, at, { filter, page }),
+    keyOf: (row) => [row.machine_id],
+    toJson: (row) => present(row, at),
+    csvColumns: CSV_COLUMNS,
+    toCells: (row) => {
+      const m = present(row, at);
+      return [
+        m.machineId,
+        m.at,
+        m.state,
+        m.stateSince,
+        m.lastError?.code ?? null,
+        m.lastError?.severity ?? null,
+        m.lastError?.at ?? null,
+        m.openFailure?.type ?? null,
+        m.openFailure?.startedAt ?? null,
+        m.power?.minute ?? null,
+        m.power?.avgW ?? null,
+        m.errorsLastHour,
+      ];
+    },
+  };
+}
+
+/** One machine as of `at`, or undefined when the machine is unknown. */
+export async function machineAt(sql: Sql, id: string, at: Date): Promise<MachineAt | undefined> {
+  const [row] = await queryAt(sql, at, {
+    filter: { machines: [id] },
+    page: { order: "asc", limit: 1 },
+  });
+  return row ? present(row, at) : undefined;
+}
+
+/** Every machine as of `at` (at most `limit`), by machine id. */
+export async function machinesAt(
+  sql: Sql,
+  at: Date,
+  options: { filter?: MachinesAtFilter; limit?: number } = {},
+): Promise<MachineAt[]> {
+  const rows = await queryAt(sql, at, {
+    filter: options.filter ?? {},
+    page: { order: "asc", limit: options.limit },
+  });
+  return rows.map((row) => present(row, at));
+}

@@ -1,0 +1,240 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { Sql } from "postgres";
+import type { SignalEvent } from "../events/mod.ts";
+import { commitBatch, type StreamEvent } from "../projector/mod.ts";
+import { machineAt, machinesAt } from "./machines_at.ts";
+import { startTestEnv } from "./_test_stack.ts";
+import { T0 } from "./_seed.ts";
+
+const MIN = 60_000;
+const STATES = ["running", "idle", "stopped", "fault"] as const;
+let ids = 0;
+
+function ev(
+  type: SignalEvent["type"],
+  machineId: string,
+  atMs: number,
+  data: unknown,
+): SignalEvent {
+  ids++;
+  const hex = ids.toString(16).padStart(12, "0");
+  return {
+    id: `01900000-0000-7000-8000-${hex}`,
+    type,
+    v: 1,
+    machineId,
+    occurredAt: new Date(atMs).toISOString(),
+    data,
+  } as SignalEvent;
+}
+
+/** Projects `events` (already in time order) through the real projector, one batch. */
+async function project(sql: Sql, events: SignalEvent[], firstSeq = 1): Promise<StreamEvent[]> {
+  const stream = events.map((event, i) => ({ seq: firstSeq + i, event }));
+  await commitBatch(sql, {
+    events: stream,
+    deadLetters: [],
+    lastSeq: firstSeq + events.length - 1,
+  });
+  return stream;
+}
+
+async function reset(sql: Sql): Promise<void> {
+  await sql`TRUNCATE machines, state_changes, errors, power_minutes, sensor_readings, failures,
+    xray_scans, projection_checkpoints`;
+}
+
+Deno.test("the fleet as of an instant is folded from the history tables", async (t) => {
+  const env = await startTestEnv();
+  try {
+    // Given m-001 idle at T0, running at +10m, fault at +30m; errors at +5m, +20m, +50m; a
+    // bearing failure from +15m to +25m and another from +45m on; power at +12m. m-002 starts at +40m.
+    const events = [
+      ev("state_change", "m-001", T0, { from: null, to: "idle" }),
+      ev("error", "m-001", T0 + 5 * MIN, { code: "E1", severity: "warning", message: "one" }),
+      ev("state_change", "m-001", T0 + 10 * MIN, { from: "idle", to: "running" }),
+      ev("power", "m-001", T0 + 12 * MIN, { sampleRateHz: 10, watts: [100, 200, 300] }),
+      ev("sensor", "m-001", T0 + 15 * MIN, {
+        readings: { t: 1 },
+        failure: { type: "bearing", progress: 0.2 },
+      }),
+      ev("error", "m-001", T0 + 20 * MIN, { code: "E2", severity: "critical", message: "two" }),
+      ev("sensor", "m-001", T0 + 25 * MIN, { readings: { t: 1 }, failure: null }),
+      ev("state_change", "m-001", T0 + 30 * MIN, { from: "running", to: "fault" }),
+      ev("state_change", "m-002", T0 + 40 * MIN, { from: null, to: "running" }),
+      ev("sensor", "m-001", T0 + 45 * MIN, {
+        readings: { t: 1 },
+        failure: { type: "clog", progress: 0.1 },
+      }),
+      ev("error", "m-001", T0 + 50 * MIN, { code: "E3", severity: "info", message: "three" }),
+    ];
+    await project(env.sql, events);
+
+    await t.step("between changes: state and since when, the last error, the minute", async () => {
+      const m = await machineAt(env.sql, "m-001", new Date(T0 + 12 * MIN + 30_000));
+      assert.equal(m?.state, "running");
+      assert.equal(m?.stateSince, new Date(T0 + 10 * MIN).toISOString());
+      assert.equal(m?.lastError?.code, "E1");
+      assert.equal(m?.openFailure, null);
+      assert.equal(m?.power?.minute, new Date(T0 + 12 * MIN).toISOString());
+      assert.equal(m?.power?.avgW, 200);
+      assert.equal(m?.errorsLastHour, 1);
+    });
+
+    await t.step("inside a failure episode it is open; after its end it is not", async () => {
+      const during = await machineAt(env.sql, "m-001", new Date(T0 + 20 * MIN));
+      assert.equal(during?.openFailure?.type, "bearing");
+      assert.equal(during?.lastError?.code, "E2", "an error exactly at T counts");
+      assert.equal(during?.errorsLastHour, 2);
+      assert.equal(during?.power, null);
+      const after = await machineAt(env.sql, "m-001", new Date(T0 + 26 * MIN));
+      assert.equal(after?.openFailure, null);
+      const later = await machineAt(env.sql, "m-001", new Date(T0 + 46 * MIN));
+      assert.equal(later?.openFailure?.type, "clog");
+    });
+
+    await t.step("errors older than an hour before T no longer count", async () => {
+      const m = await machineAt(env.sql, "m-001", new Date(T0 + 65 * MIN + 1));
+      assert.equal(m?.errorsLastHour, 2);
+      assert.equal(m?.lastError?.code, "E3");
+      assert.equal(m?.state, "fault");
+    });
+
+    await t.step("a machine before its first event has no state", async () => {
+      const fleet = await machinesAt(env.sql, new Date(T0 + 12 * MIN));
+      assert.deepEqual(fleet.map((m) => m.machineId), ["m-001", "m-002"]);
+      const m2 = fleet[1]!;
+      assert.equal(m2.state, null);
+      assert.equal(m2.stateSince, null);
+      assert.equal(m2.lastError, null);
+      const running = await machinesAt(env.sql, new Date(T0 + 41 * MIN), {
+        filter: { state: ["running"] },
+      });
+      assert.deepEqual(running.map((m) => m.machineId), ["m-002"]);
+    });
+
+    await t.step("an unknown machine is undefined", async () => {
+      assert.equal(await machineAt(env.sql, "m-404", new Date(T0)), undefined);
+    });
+  } finally {
+    await env.close();
+  }
+});
+
+/** A generated history: for each machine, events at distinct offsets within two hours of T0. */
+const historyArb = fc.array(
+  fc.record({
+    machine: fc.constantFrom("a", "b", "c"),
+    offsetS: fc.integer({ min: 0, max: 7200 }),
+    kind: fc.constantFrom("state", "error", "failure", "ok", "power"),
+    pick: fc.integer({ min: 0, max: 3 }),
+  }),
+  { minLength: 1, maxLength: 40 },
+).map((specs) =>
+  specs.sort((x, y) => x.offsetS - y.offsetS).map((s) => {
+    const at = T0 + s.offsetS * 1000;
+    switch (s.kind) {
+      case "state":
+        return ev("state_change", s.machine, at, { from: null, to: STATES[s.pick]! });
+      case "error":
+        return ev("error", s.machine, at, {
+          code: `E${s.pick}`,
+          severity: ["info", "warning", "error", "critical"][s.pick]!,
+          message: "generated",
+        });
+      case "failure":
+        return ev("sensor", s.machine, at, {
+          readings: { t: s.pick },
+          failure: { type: ["bearing", "clog"][s.pick % 2]!, progress: s.pick / 4 },
+        });
+      case "ok":
+        return ev("sensor", s.machine, at, { readings: { t: 0 }, failure: null });
+      default:
+        return ev("power", s.machine, at, { sampleRateHz: 100, watts: [s.pick * 10 + 1] });
+    }
+  })
+);
+
+Deno.test("time travel agrees with the live view and with a fold of the events", async (t) => {
+  const env = await startTestEnv();
+  try {
+    await t.step(
+      "at = now equals the live view; before the first event there is no state",
+      () =>
+        fc.assert(
+          fc.asyncProperty(
+            historyArb,
+            fc.array(fc.integer({ min: 0, max: 7300 }), { minLength: 4, maxLength: 4 }),
+            async (events, probes) => {
+              await reset(env.sql);
+              await project(env.sql, events);
+              const now = new Date();
+              const [travelled, live, ongoing] = await Promise.all([
+                machinesAt(env.sql, now),
+                env.sql`SELECT * FROM machines ORDER BY machine_id`,
+                env.sql`SELECT machine_id, type, started_at FROM failures WHERE ended_at IS NULL`,
+              ]);
+              assert.deepEqual(travelled.map((m) => m.machineId), live.map((r) => r.machine_id));
+              for (const [i, m] of travelled.entries()) {
+                const row = live[i]!;
+                assert.equal(m.state, row.state);
+                assert.equal(m.stateSince, row.state_since?.toISOString() ?? null);
+                assert.equal(m.lastError?.code ?? null, row.last_error_code);
+                assert.equal(m.lastError?.at ?? null, row.last_error_at?.toISOString() ?? null);
+                const open = ongoing.find((f) => f.machine_id === m.machineId);
+                assert.equal(m.openFailure?.type ?? null, open?.type ?? null);
+                assert.equal(
+                  m.openFailure?.startedAt ?? null,
+                  open?.started_at.toISOString() ?? null,
+                );
+              }
+
+              // The same laws at arbitrary instants, against a fold of the generated events.
+              for (const probeS of probes) {
+                const probe = T0 + probeS * 1000;
+                const seen = events.filter((e) => Date.parse(e.occurredAt) <= probe);
+                const atProbe = await machinesAt(env.sql, new Date(probe));
+                for (const m of atProbe) {
+                  const mine = seen.filter((e) => e.machineId === m.machineId);
+                  const lastState = mine.findLast((e) => e.type === "state_change");
+                  const lastError = mine.findLast((e) => e.type === "error");
+                  const lastSensor = mine.findLast((e) => e.type === "sensor");
+                  assert.equal(m.state, lastState ? (lastState.data as { to: string }).to : null);
+                  assert.equal(m.stateSince, lastState?.occurredAt ?? null);
+                  assert.equal(m.lastError?.code ?? null, lastError ? lastError.data.code : null);
+                  const failing = lastSensor?.type === "sensor" ? lastSensor.data.failure : null;
+                  assert.equal(m.openFailure?.type ?? null, failing?.type ?? null);
+                  const hourAgo = probe - 60 * MIN;
+                  assert.equal(
+                    m.errorsLastHour,
+                    mine.filter((e) => e.type === "error" && Date.parse(e.occurredAt) > hourAgo)
+                      .length,
+                  );
+                  // The power is that of the whole minute containing T, as recorded.
+                  const minute = Math.floor(probe / MIN) * MIN;
+                  const watts = events.flatMap((e) =>
+                    e.type === "power" && e.machineId === m.machineId &&
+                      Math.floor(Date.parse(e.occurredAt) / MIN) * MIN === minute
+                      ? e.data.watts
+                      : []
+                  );
+                  const avg = watts.length ? watts.reduce((a, b) => a + b) / watts.length : null;
+                  assert.equal(m.power?.avgW ?? null, avg);
+                  if (mine.length === 0) {
+                    assert.deepEqual(
+                      [m.state, m.stateSince, m.lastError, m.openFailure, m.errorsLastHour],
+                      [null, null, null, null, 0],
+                    );
+                  }
+                }
+              }
+            },
+          ),
+          { numRuns: 25 },
+        ),
+    );
+  } finally {
+    await env.close();
+  }
+});

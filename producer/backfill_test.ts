@@ -7,7 +7,7 @@ import { generateEvents, machineIds, xrayDeviceIds } from "./fleet.ts";
 import { loadSensorProfile, SAMPLE_SENSOR_FILE } from "./sensor_profile.ts";
 import { runProducer } from "./run.ts";
 import { fleetOf, type ProducerConfig } from "./settings.ts";
-import { memoryLogger, readStream } from "./_testing.ts";
+import { memoryLogger, readStream } from "../testing/mod.ts";
 
 const HOUR = 3_600_000;
 

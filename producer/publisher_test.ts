@@ -6,7 +6,7 @@ import { startTestStack } from "../dev/stack.ts";
 import { generateEvents } from "./fleet.ts";
 import { Publisher } from "./publisher.ts";
 import { ProducerStats } from "./stats.ts";
-import { decodeAll, memoryLogger, readStream } from "./_testing.ts";
+import { decodeAll, memoryLogger, readStream } from "../testing/mod.ts";
 
 Deno.test("events sent before the stream exists are retried with the same id and land once", async () => {
   const stack = await startTestStack();

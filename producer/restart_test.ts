@@ -6,7 +6,7 @@ import { DEFAULT_SENSOR_PROFILE } from "./sensor_profile.ts";
 import { runProducer } from "./run.ts";
 import { fleetOf, type ProducerConfig } from "./settings.ts";
 import { ProducerStats } from "./stats.ts";
-import { decodeAll, memoryLogger, readStream } from "./_testing.ts";
+import { decodeAll, memoryLogger, readStream } from "../testing/mod.ts";
 
 const FROM = Date.parse("2026-11-20T00:00:00Z");
 

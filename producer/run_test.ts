@@ -7,7 +7,7 @@ import { loadSensorProfile, SAMPLE_SENSOR_FILE } from "./sensor_profile.ts";
 import { runProducer } from "./run.ts";
 import { fleetOf, type ProducerConfig } from "./settings.ts";
 import { ProducerStats } from "./stats.ts";
-import { decodeAll, memoryLogger, readStream, streamCount } from "./_testing.ts";
+import { decodeAll, memoryLogger, readStream, streamCount } from "../testing/mod.ts";
 
 const FROM = Date.parse("2026-11-20T00:00:00Z");
 const profile = await loadSensorProfile(SAMPLE_SENSOR_FILE);

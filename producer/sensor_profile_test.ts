@@ -6,7 +6,7 @@ import {
   SAMPLE_SENSOR_FILE,
   sensorProfileFor,
 } from "./sensor_profile.ts";
-import type { Logger } from "../lib/mod.ts";
+import { memoryLogger } from "../testing/mod.ts";
 
 Deno.test("a profile learns mean, spread and bounds from normal rows and patterns from labelled rows", () => {
   // given two normal rows and one labelled failure row
@@ -48,19 +48,13 @@ Deno.test("the shipped sample CSV yields 20 sensors and three failure types", as
 });
 
 Deno.test("without a readable CSV the built-in defaults are used, and that is logged", async (t) => {
-  const lines: string[] = [];
-  const logger: Logger = {
-    debug: () => {},
-    info: (msg) => lines.push(`info ${msg}`),
-    warn: (msg) => lines.push(`warn ${msg}`),
-    error: () => {},
-  };
+  const logger = memoryLogger();
   await t.step("missing file", async () => {
     equal(await sensorProfileFor("/nonexistent/sensors.csv", logger), DEFAULT_SENSOR_PROFILE);
-    ok(lines.at(-1)?.startsWith("warn "), lines.at(-1));
+    equal(logger.lines.at(-1)?.level, "warn");
   });
   await t.step("no file configured", async () => {
     equal(await sensorProfileFor(null, logger), DEFAULT_SENSOR_PROFILE);
-    ok(lines.at(-1)?.includes("built-in"), lines.at(-1));
+    ok(logger.lines.at(-1)?.msg.includes("built-in"), logger.lines.at(-1)?.msg);
   });
 });

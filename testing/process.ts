@@ -19,6 +19,8 @@ export interface SpawnedService {
   output(): string;
   /** Resolves with its exit code once it has exited and its stderr is read. */
   exited: Promise<number>;
+  /** Its exit code once {@linkcode SpawnedService.exited} resolved, else undefined. */
+  exitCode(): number | undefined;
   /** Sends `signal` (unless it has exited) and waits for the exit code. @default "SIGTERM" */
   stop(signal?: Deno.Signal): Promise<number>;
 }
@@ -37,17 +39,15 @@ export function spawnService(script: string, options: SpawnOptions): SpawnedServ
   const drained = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) text += chunk;
   })();
-  let done = false;
-  const exited = Promise.all([child.status, drained]).then(([status]) => {
-    done = true;
-    return status.code;
-  });
+  let code: number | undefined;
+  const exited = Promise.all([child.status, drained]).then(([status]) => code = status.code);
   return {
     child,
     output: () => text,
     exited,
+    exitCode: () => code,
     stop(signal = "SIGTERM") {
-      if (!done) {
+      if (code === undefined) {
         try {
           child.kill(signal);
         } catch {

@@ -4,6 +4,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { freePort, waitUntil } from "../dev/ports.ts";
+import { type SpawnedService, spawnService } from "../testing/mod.ts";
 import { curlExamples, type Example, PRELUDE, SKIP_MARKER } from "./_examples.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -26,34 +27,11 @@ async function allExamples(): Promise<Example[]> {
 }
 
 /** `deno task dev` as a reader starts it, on free ports in a fresh DATA_DIR. */
-function startDev(env: Record<string, string>) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=dev", "dev/main.ts"],
-    cwd: ROOT,
+function startDev(env: Record<string, string>): SpawnedService {
+  return spawnService("dev/main.ts", {
+    permissions: "dev",
     env: { ...env, MACHINES: "5", LOG_LEVEL: "warn" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  let exitCode: number | undefined;
-  const exited = child.status.then((status) => exitCode = status.code);
-  const drained = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) log += chunk;
-  })();
-  return {
-    log: () => log,
-    exitCode: () => exitCode,
-    async stop(): Promise<void> {
-      try {
-        child.kill("SIGINT");
-      } catch {
-        // Already gone.
-      }
-      await exited;
-      await drained;
-    },
-  };
+  });
 }
 
 /** True once the newest record of each of these signal types exists. */
@@ -132,9 +110,9 @@ Deno.test({
       const api = `http://127.0.0.1:${ports.PORT}`;
       await waitUntil("deno task dev to be ready", () => {
         if (dev.exitCode() !== undefined) {
-          throw new Error(`deno task dev exited ${dev.exitCode()}:\n${dev.log()}`);
+          throw new Error(`deno task dev exited ${dev.exitCode()}:\n${dev.output()}`);
         }
-        return Promise.resolve(dev.log().includes("Ctrl-C stops everything"));
+        return Promise.resolve(dev.output().includes("Ctrl-C stops everything"));
       }, 120_000);
       const key = (await Deno.readTextFile(`${dataDir}/admin_key`)).trim();
       await waitUntil(
@@ -162,7 +140,7 @@ Deno.test({
         });
       }
     } finally {
-      await dev.stop();
+      await dev.stop("SIGINT");
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     }

@@ -1,4 +1,15 @@
-/** Finds the shell examples in the Markdown docs that the examples test runs. */
+/** Finds the Markdown docs, and the shell examples in them that the examples test runs. */
+
+const ROOT = new URL("../", import.meta.url);
+
+/** README.md and docs/*.md, relative to the repository root, sorted. */
+export async function markdownFiles(): Promise<string[]> {
+  const files = ["README.md"];
+  for await (const entry of Deno.readDir(new URL("docs/", ROOT))) {
+    if (entry.isFile && entry.name.endsWith(".md")) files.push(`docs/${entry.name}`);
+  }
+  return files.sort();
+}
 
 /** A marker on the line right above a fence keeps that block from running; keep it rare. */
 export const SKIP_MARKER = "<!-- examples: skip -->";

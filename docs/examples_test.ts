@@ -5,18 +5,10 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { freePort, waitUntil } from "../dev/ports.ts";
 import { type SpawnedService, spawnService } from "../testing/mod.ts";
-import { curlExamples, type Example, PRELUDE, SKIP_MARKER } from "./_examples.ts";
+import { curlExamples, type Example, markdownFiles, PRELUDE, SKIP_MARKER } from "./_examples.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const EXAMPLE_TIMEOUT_MS = 90_000;
-
-async function markdownFiles(): Promise<string[]> {
-  const files = ["README.md"];
-  for await (const entry of Deno.readDir(new URL("docs/", ROOT))) {
-    if (entry.isFile && entry.name.endsWith(".md")) files.push(`docs/${entry.name}`);
-  }
-  return files.sort();
-}
 
 async function allExamples(): Promise<Example[]> {
   const examples: Example[] = [];

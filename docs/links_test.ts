@@ -1,5 +1,6 @@
 /** Every relative link in README.md and docs/*.md leads to a file, and an anchor to a heading. */
 import { deepEqual } from "node:assert/strict";
+import { markdownFiles } from "./_examples.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -11,14 +12,6 @@ function anchorOf(heading: string): string {
 function anchorsOf(markdown: string): Set<string> {
   const withoutCode = markdown.replace(/^```[\s\S]*?^```/gm, "");
   return new Set([...withoutCode.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1]!)));
-}
-
-async function markdownFiles(): Promise<string[]> {
-  const files = ["README.md"];
-  for await (const entry of Deno.readDir(new URL("docs/", ROOT))) {
-    if (entry.isFile && entry.name.endsWith(".md")) files.push(`docs/${entry.name}`);
-  }
-  return files.sort();
 }
 
 async function readOrUndefined(url: URL): Promise<string | undefined> {

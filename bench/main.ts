@@ -105,6 +105,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = performance.now();
+  // The figures mean little on a machine busy with other work: the load goes beside them.
+  const loadBefore = Deno.loadavg()[0] ?? 0;
   const stack = await startTestStack();
   const context: BenchContext = {
     stack,
@@ -130,6 +132,7 @@ async function main(): Promise<number> {
     at: new Date().toISOString(),
     mode: settings.quick ? "quick" : "full",
     seconds,
+    loadAverage: { before: loadBefore, after: Deno.loadavg()[0] ?? 0 },
     machine: await machineInfo(),
     failures: outcome.failures,
     rows,
@@ -138,7 +141,9 @@ async function main(): Promise<number> {
   await Deno.writeTextFile(settings.out, JSON.stringify(results, null, 2) + "\n");
   const count = (met: boolean | undefined) => rows.filter((row) => row.met === met).length;
   console.log(
-    `\n${results.mode} run: ${seconds} s measured wall time; ${count(true)} rows met, ` +
+    `\n${results.mode} run: ${seconds} s measured wall time (load average ${
+      loadBefore.toFixed(1)
+    } before, ${results.loadAverage.after.toFixed(1)} after); ${count(true)} rows met, ` +
       `${count(false)} not met, ${count(undefined)} without a target` +
       (outcome.failures.length > 0
         ? `; failed steps: ${outcome.failures.map((f) => f.step).join(", ")}`

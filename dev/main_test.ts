@@ -1,14 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { freePort, isListening, waitUntil } from "./ports.ts";
-import { type SpawnedService, spawnService } from "../testing/mod.ts";
-
-/** `deno task dev` as a child process, with a small fleet. */
-function startDev(env: Record<string, string>): SpawnedService {
-  return spawnService("dev/main.ts", {
-    permissions: "dev",
-    env: { ...env, MACHINES: "3", LOG_LEVEL: "warn" },
-  });
-}
+import { isListening, waitUntil } from "./ports.ts";
+import { freshDevRunEnv, type SpawnedService, spawnService, startDevRun } from "../testing/mod.ts";
 
 /** The admin key the run printed, once it has. */
 const apiKeyOf = (run: SpawnedService) => /API key: (\w+)/.exec(run.output())?.[1];
@@ -39,22 +31,14 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const dataDir = await Deno.makeTempDir({ prefix: "signals-dev-" });
-    await Deno.chmod(dataDir, 0o755);
-    const ports = { nats: freePort(), postgres: freePort(), api: freePort() };
-    const env = {
-      DATA_DIR: dataDir,
-      PORT: String(ports.api),
-      NATS_PORT: String(ports.nats),
-      POSTGRES_PORT: String(ports.postgres),
-    };
-    const url = `http://127.0.0.1:${ports.api}`;
+    const dev = await freshDevRunEnv();
+    const { env, dataDir, apiUrl: url } = dev;
     const runs: SpawnedService[] = [];
     try {
-      const first = startDev(env);
+      const first = startDevRun(env);
       runs.push(first);
       await waitUntil("the API key", () => Promise.resolve(apiKeyOf(first) !== undefined), 60_000);
-      ok(first.output().includes(`http://localhost:${ports.api}`), "prints the API's URL");
+      ok(first.output().includes(`http://localhost:${dev.env.PORT}`), "prints the API's URL");
       await waitUntil("power rows", async () => (await powerRows(url)).length > 0, 60_000);
       await waitUntil(
         "a healthy system",
@@ -69,9 +53,9 @@ Deno.test({
       const adminWithKey = await getJson(`${url}/admin/replay/none`, apiKeyOf(first));
       equal(adminWithKey.status, 404, "the printed key is an admin key");
       await stopDev(first);
-      for (const port of Object.values(ports)) equal(await isListening(port), false, `${port}`);
+      for (const port of dev.ports) equal(await isListening(port), false, `${port}`);
 
-      const second = startDev(env);
+      const second = startDevRun(env);
       runs.push(second);
       await waitUntil("the API key", () => Promise.resolve(apiKeyOf(second) !== undefined), 60_000);
       const kept = await powerRows(url);
@@ -80,10 +64,10 @@ Deno.test({
       ok(second.output().includes(`kept in ${dataDir}/admin_key`), "prints where the key is kept");
       equal((await Deno.readTextFile(`${dataDir}/admin_key`)).trim(), apiKeyOf(first));
       await stopDev(second);
-      for (const port of Object.values(ports)) equal(await isListening(port), false, `${port}`);
+      for (const port of dev.ports) equal(await isListening(port), false, `${port}`);
     } finally {
       for (const run of runs) await run.stop("SIGINT");
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      await dev.remove();
     }
   },
 });

@@ -3,8 +3,8 @@
  * reader would paste it: bash, with `API` and `KEY` set and the stack's PORT and DATA_DIR.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { freePort, waitUntil } from "../dev/ports.ts";
-import { type SpawnedService, spawnService } from "../testing/mod.ts";
+import { waitUntil } from "../dev/ports.ts";
+import { freshDevRunEnv, startDevRun } from "../testing/mod.ts";
 import { curlExamples, type Example, markdownFiles, PRELUDE, SKIP_MARKER } from "./_examples.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -16,14 +16,6 @@ async function allExamples(): Promise<Example[]> {
     examples.push(...curlExamples(file, await Deno.readTextFile(new URL(file, ROOT))));
   }
   return examples;
-}
-
-/** `deno task dev` as a reader starts it, on free ports in a fresh DATA_DIR. */
-function startDev(env: Record<string, string>): SpawnedService {
-  return spawnService("dev/main.ts", {
-    permissions: "dev",
-    env: { ...env, MACHINES: "5", LOG_LEVEL: "warn" },
-  });
 }
 
 /** True once the newest record of each of these signal types exists. */
@@ -86,27 +78,19 @@ Deno.test({
     ok(examples.length >= 10, `found only ${examples.length} examples`);
     ok(examples.some((e) => e.file === "README.md"), "the README's quick start has examples");
 
-    const dataDir = await Deno.makeTempDir({ prefix: "signals-examples-" });
+    const run = await freshDevRunEnv("signals-examples-");
     const workDir = await Deno.makeTempDir({ prefix: "signals-examples-cwd-" });
-    // PostgreSQL runs as another user when we are root, and must reach its directory.
-    await Deno.chmod(dataDir, 0o755);
-    const ports = { PORT: freePort(), NATS_PORT: freePort(), POSTGRES_PORT: freePort() };
-    const stackEnv = {
-      DATA_DIR: dataDir,
-      PORT: String(ports.PORT),
-      NATS_PORT: String(ports.NATS_PORT),
-      POSTGRES_PORT: String(ports.POSTGRES_PORT),
-    };
-    const dev = startDev(stackEnv);
+    const stackEnv = run.env;
+    const dev = startDevRun(stackEnv, 5);
     try {
-      const api = `http://127.0.0.1:${ports.PORT}`;
+      const api = run.apiUrl;
       await waitUntil("deno task dev to be ready", () => {
         if (dev.exitCode() !== undefined) {
           throw new Error(`deno task dev exited ${dev.exitCode()}:\n${dev.output()}`);
         }
         return Promise.resolve(dev.output().includes("Ctrl-C stops everything"));
       }, 120_000);
-      const key = (await Deno.readTextFile(`${dataDir}/admin_key`)).trim();
+      const key = (await Deno.readTextFile(`${run.dataDir}/admin_key`)).trim();
       await waitUntil(
         "live data of every signal type",
         () => hasLiveData(api, ["power", "state_change", "error", "sensor", "xray"]),
@@ -133,7 +117,7 @@ Deno.test({
       }
     } finally {
       await dev.stop("SIGINT");
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      await run.remove();
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     }
   },

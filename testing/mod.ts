@@ -7,6 +7,7 @@
  * Test code only: nothing outside `*_test.ts` and test helpers imports it.
  * @module
  */
+export * from "./dev_run.ts";
 export * from "./env.ts";
 export * from "./logger.ts";
 export * from "./process.ts";

@@ -1,6 +1,6 @@
 /** The API's configuration, read once from the environment. */
 import { z } from "zod";
-import { ConfigError, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+import { ConfigError, natsUrlList, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
 import { type ApiKey, parseApiKeys } from "./auth.ts";
 
 /** Environment variables read by the API. */
@@ -8,7 +8,7 @@ export const ApiEnv = z.object({
   PORT: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
     .min(0, "must be 0–65535").max(65535, "must be 0–65535").default(8080),
   HOSTNAME: z.string().default("0.0.0.0"),
-  NATS_URL: optionalUrl(["nats:", "tls:", "ws:", "wss:"]).default("nats://127.0.0.1:4222"),
+  NATS_URL: natsUrlList(["nats:", "tls:", "ws:", "wss:"]).default("nats://127.0.0.1:4222"),
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
     "postgres://postgres@127.0.0.1:5432/signals",
   ),

@@ -1,27 +1,16 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { parse } from "yaml";
 import type { z } from "zod";
 import { ApiEnv } from "../api/config.ts";
 import { ProducerEnv } from "../producer/config.ts";
 import { ProjectorEnv } from "../projector/config.ts";
 import { serviceArgs, type ServiceName } from "./service_command.ts";
-
-interface ComposeService {
-  build?: unknown;
-  image?: string;
-  command?: string[];
-  ports?: string[];
-  environment?: Record<string, string>;
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
-  volumes?: string[];
-}
+import { parseEnvFile, readCompose } from "./_compose.ts";
 
 const root = new URL("../", import.meta.url);
-const compose = parse(await Deno.readTextFile(new URL("compose.yaml", root)), { merge: true }) as {
-  services: Record<string, ComposeService>;
-  volumes: Record<string, unknown>;
-};
+const composeText = await Deno.readTextFile(new URL("compose.yaml", root));
+const clusterEnv = parseEnvFile(await Deno.readTextFile(new URL("compose.cluster.env", root)));
+const { file: compose, active } = readCompose(composeText, {});
+const { file: cluster, active: clusterActive } = readCompose(composeText, clusterEnv);
 const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks as Record<
   string,
   string
@@ -35,7 +24,7 @@ const APP_SERVICES: Record<string, z.ZodObject> = {
 };
 
 Deno.test("compose.yaml runs nats, postgres and the three services built from one Dockerfile", () => {
-  deepEqual(Object.keys(compose.services).sort(), [
+  deepEqual(active, [
     "api",
     "nats",
     "postgres",
@@ -83,4 +72,45 @@ Deno.test("compose environment names are exactly variables the services' config 
   deepEqual(compose.services.api!.ports, [`${apiPort}:${apiPort}`]);
   equal(compose.services.api!.environment!.PORT, String(apiPort));
   deepEqual(compose.services.nats!.ports, ["4222:4222"]);
+});
+
+Deno.test("compose profile cluster adds three JetStream nodes and a PostgreSQL replica", () => {
+  const nodes = ["nats-1", "nats-2", "nats-3"];
+  equal(clusterEnv.COMPOSE_PROFILES, "cluster");
+  deepEqual(clusterActive, [...active, ...nodes, "postgres-replica"].sort());
+  for (const name of [...nodes, "postgres-replica"]) {
+    deepEqual(cluster.services[name]!.profiles, ["cluster"], `${name} only under the profile`);
+    ok(cluster.services[name]!.healthcheck?.test.length, `${name} has a health check`);
+  }
+  // every node routes to all three, under its own name, with its own volume
+  for (const name of nodes) {
+    const args = cluster.services[name]!.command!;
+    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    ok(args.includes("-js"));
+    equal(after("--cluster_name"), "signals");
+    equal(after("--server_name"), name);
+    deepEqual(after("--routes")!.split(",").sort(), nodes.map((n) => `nats://${n}:6222`));
+    deepEqual(cluster.services[name]!.volumes, [`${name}-data:/data`]);
+    ok(name + "-data" in cluster.volumes);
+  }
+  // the services reach the cluster through all three nodes, and the stream is kept at R3
+  const urls = nodes.map((n) => `nats://${n}:4222`).join(",");
+  for (const name of Object.keys(APP_SERVICES)) {
+    equal(cluster.services[name]!.environment!.NATS_URL, urls, `${name} NATS_URL`);
+    equal(compose.services[name]!.environment!.NATS_URL, "nats://nats:4222", `${name} default`);
+  }
+  for (const name of ["producer", "projector"]) {
+    equal(cluster.services[name]!.environment!.STREAM_REPLICAS, "3");
+    equal(compose.services[name]!.environment!.STREAM_REPLICAS, "1");
+  }
+  // the replica is seeded from the primary by PostgreSQL's own tools, and the primary lets it in
+  const replica = cluster.services["postgres-replica"]!;
+  const script = replica.command!.join("\n");
+  ok(/pg_basebackup -h postgres .*-R -X stream/.test(script), script);
+  ok(script.includes('"$PGDATA/PG_VERSION"'), "seeds only an empty volume: `$$` is a literal $");
+  deepEqual(replica.depends_on, { postgres: { condition: "service_healthy" } });
+  deepEqual(replica.volumes, ["postgres-replica-data:/var/lib/postgresql/data"]);
+  const hba = compose.services.postgres!.configs!.find((c) => c.source === "replication-hba");
+  ok(hba?.target.startsWith("/docker-entrypoint-initdb.d/"));
+  ok(/host replication all all/.test(compose.configs!["replication-hba"]!.content!));
 });

@@ -8,11 +8,17 @@ import {
   port,
   SharedEnv,
 } from "../lib/config.ts";
+import { natsUrlList } from "../lib/nats_urls.ts";
+
+/** The route port of the first node of `deno task dev --cluster`. */
+export const DEFAULT_NATS_CLUSTER_PORT = 6222;
 
 /** Every variable `deno task dev` reads itself; the rest is passed on to the services. */
 export const DevEnv = SharedEnv.pick({ DATA_DIR: true, PORT: true }).extend({
-  NATS_URL: optionalUrl(["nats:", "tls:"])
-    .describe("Use this NATS instead of starting nats-server from the local binary."),
+  NATS_URL: natsUrlList(["nats:", "tls:"]).describe(
+    "Use this NATS (one server, or a cluster's servers comma-separated) instead of starting " +
+      "nats-server from the local binary.",
+  ),
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"])
     .describe("Use this PostgreSQL instead of starting one from the local binaries."),
   API_KEYS: z.string().optional().describe(
@@ -21,8 +27,15 @@ export const DevEnv = SharedEnv.pick({ DATA_DIR: true, PORT: true }).extend({
   ),
   PUBLIC_READS: z.enum(["true", "false"], { message: "must be true or false" }).optional()
     .describe("Passed to the API when API_KEYS is set; without API_KEYS reads are public."),
-  NATS_PORT: port(DEFAULT_NATS_PORT).describe("Port of the nats-server dev starts."),
-  POSTGRES_PORT: port(DEFAULT_POSTGRES_PORT).describe("Port of the PostgreSQL dev starts."),
+  NATS_PORT: port(DEFAULT_NATS_PORT).describe(
+    "Port of the nats-server dev starts; with --cluster the other two nodes take +1 and +2.",
+  ),
+  POSTGRES_PORT: port(DEFAULT_POSTGRES_PORT).describe(
+    "Port of the PostgreSQL dev starts; with --cluster its hot-standby replica takes this +1.",
+  ),
+  NATS_CLUSTER_PORT: port(DEFAULT_NATS_CLUSTER_PORT).describe(
+    "With --cluster: route port of the first nats-server; the others take +1 and +2.",
+  ),
 });
 
 /** The dev runner's settings. */
@@ -37,6 +50,7 @@ export interface DevConfig {
   publicReads?: "true" | "false";
   natsPort: number;
   postgresPort: number;
+  natsClusterPort: number;
 }
 
 /** Reads the dev runner's settings; a bad value throws a ConfigError naming the variable. */
@@ -53,5 +67,6 @@ export function loadDevConfig(
     publicReads: e.PUBLIC_READS,
     natsPort: e.NATS_PORT,
     postgresPort: e.POSTGRES_PORT,
+    natsClusterPort: e.NATS_CLUSTER_PORT,
   };
 }

@@ -13,6 +13,7 @@ Deno.test("dev config", async (t) => {
       publicReads: undefined,
       natsPort: 4222,
       postgresPort: 5432,
+      natsClusterPort: 6222,
     });
   });
 

@@ -3,11 +3,16 @@
  * local binaries (data in `.data/`, unless NATS_URL / DATABASE_URL point elsewhere), then the
  * producer, projector and API, prints the API's URL and an admin key (kept in DATA_DIR/admin_key
  * across runs), and on Ctrl-C or SIGTERM stops everything it started.
+ *
+ * `deno task dev --cluster` shows the scale-out on one machine: a three-node JetStream cluster
+ * (client ports NATS_PORT, +1, +2; route ports NATS_CLUSTER_PORT, +1, +2; data in
+ * DATA_DIR/nats-1…3) with the stream at three replicas, and a hot-standby PostgreSQL replica on
+ * POSTGRES_PORT+1 (DATA_DIR/postgres-replica) that the API may read from.
  * @module
  */
-import { runService } from "../lib/config.ts";
+import { ConfigError, runService } from "../lib/config.ts";
 import { loadDevConfig } from "./config.ts";
-import { startStack } from "./stack.ts";
+import { CLUSTER_NODES, type Stack, startStack } from "./stack.ts";
 import { supervise, type Supervised } from "./services.ts";
 import { isListening, waitUntil } from "./ports.ts";
 import { loadOrCreateAdminKey } from "./admin_key.ts";
@@ -15,7 +20,17 @@ import { loadOrCreateAdminKey } from "./admin_key.ts";
 const SERVICES = ["projector", "api", "producer"] as const;
 const STOP_GRACE_MS = 5_000;
 
+/** The command-line flags of `deno task dev`. */
+function parseDevArgs(args: readonly string[]): { cluster: boolean } {
+  const unknown = args.filter((arg) => arg !== "--cluster");
+  if (unknown.length) {
+    throw new ConfigError("args", `Unknown argument ${unknown[0]}: the only flag is --cluster`);
+  }
+  return { cluster: args.includes("--cluster") };
+}
+
 async function main(): Promise<void> {
+  const { cluster } = parseDevArgs(Deno.args);
   const config = loadDevConfig();
   // Otherwise the wait for /health below could be answered by whatever holds the port.
   if (await isListening(config.port)) {
@@ -24,13 +39,20 @@ async function main(): Promise<void> {
     );
     Deno.exit(1);
   }
-  console.error(`[dev] starting nats-server and PostgreSQL (data in ${config.dataDir}/)…`);
+  console.error(
+    cluster
+      ? `[dev] starting a three-node NATS cluster, PostgreSQL and its replica (data in ${config.dataDir}/)…`
+      : `[dev] starting nats-server and PostgreSQL (data in ${config.dataDir}/)…`,
+  );
   const stack = await startStack({
     dataDir: config.dataDir,
     natsUrl: config.natsUrl,
     databaseUrl: config.databaseUrl,
     natsPort: config.natsPort,
     postgresPort: config.postgresPort,
+    natsCluster: cluster,
+    natsRoutePorts: config.natsClusterPort,
+    replicaPort: cluster ? config.postgresPort + 1 : undefined,
   }).catch((error: Error) => {
     // A missing binary or a busy port is explained in one line; no stack trace.
     console.error(`[dev] ${error.message}`);
@@ -38,10 +60,11 @@ async function main(): Promise<void> {
   });
   const adminKey = config.apiKeys ? undefined : await loadOrCreateAdminKey(config.dataDir);
   const apiKey = adminKey?.key;
-  const env = {
+  const env: Record<string, string> = {
     ...Deno.env.toObject(),
     NATS_URL: stack.natsUrl,
     DATABASE_URL: stack.databaseUrl,
+    ...(cluster ? clusterEnv(stack) : {}),
     PORT: String(config.port),
     API_KEYS: config.apiKeys ?? `${apiKey}:admin`,
     // With a generated key, reads stay open on this machine so plain curl works; admin needs it.
@@ -81,10 +104,26 @@ async function main(): Promise<void> {
       `[dev] try:     curl -H 'Authorization: Bearer ${
         apiKey ?? "<key>"
       }' ${url}/signals/power/latest`,
+      ...(cluster
+        ? [
+          `[dev] NATS:    ${stack.natsUrl}   (stream at R${env.STREAM_REPLICAS})`,
+          `[dev] replica: ${env.DATABASE_READ_URL ?? "none (DATABASE_URL is set)"}`,
+        ]
+        : []),
       "[dev] Ctrl-C stops everything.",
       "",
     ].join("\n"),
   );
+}
+
+/** What the services get under --cluster, unless the environment says otherwise. */
+function clusterEnv(stack: Stack): Record<string, string> {
+  const env: Record<string, string> = {
+    STREAM_REPLICAS: Deno.env.get("STREAM_REPLICAS") ?? String(CLUSTER_NODES),
+  };
+  const readUrl = Deno.env.get("DATABASE_READ_URL") ?? stack.databaseReadUrl;
+  if (readUrl) env.DATABASE_READ_URL = readUrl;
+  return env;
 }
 
 if (import.meta.main) runService(main);

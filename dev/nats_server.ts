@@ -21,6 +21,35 @@ export interface NatsServerOptions {
   port?: number;
   /** Where the server's log goes. @default `${dataDir}/nats.log` */
   logFile?: string;
+  /** Join a JetStream cluster on loopback. @default a server of its own */
+  cluster?: ClusterMembership;
+}
+
+/** How one server joins a cluster on loopback. */
+export interface ClusterMembership {
+  /** The cluster's name, the same on every node. */
+  name: string;
+  /** This server's name, unique in the cluster and kept across restarts (JetStream's peer id). */
+  serverName: string;
+  /** This server's route port on 127.0.0.1. */
+  routePort: number;
+  /** The route ports of the other nodes. */
+  peerRoutePorts: number[];
+}
+
+function clusterArgs(cluster?: ClusterMembership): string[] {
+  if (!cluster) return [];
+  const routes = cluster.peerRoutePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(",");
+  return [
+    "--server_name",
+    cluster.serverName,
+    "--cluster_name",
+    cluster.name,
+    "--cluster",
+    `nats-route://127.0.0.1:${cluster.routePort}`,
+    "--routes",
+    routes,
+  ];
 }
 
 /** Starts nats-server with JetStream on loopback and waits until it accepts clients. */
@@ -29,10 +58,17 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   if (await isListening(port)) {
     throw new Error(`Port ${port} is already in use: set NATS_URL to use that server instead`);
   }
+  const routePort = options.cluster?.routePort;
+  if (routePort !== undefined && await isListening(routePort)) {
+    throw new Error(`Route port ${routePort} is already in use: set NATS_CLUSTER_PORT`);
+  }
   await Deno.mkdir(options.dataDir, { recursive: true });
   const logFile = options.logFile ?? `${options.dataDir}/nats.log`;
   const child = new Deno.Command(natsServerBinary(), {
-    args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", options.dataDir, "-l", logFile],
+    args: [
+      ...["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", options.dataDir, "-l", logFile],
+      ...clusterArgs(options.cluster),
+    ],
     stdin: "null",
     stdout: "null",
     stderr: "null",

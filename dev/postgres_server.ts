@@ -28,7 +28,8 @@ export interface PostgresServerOptions {
 
 const isRoot = Deno.uid() === 0;
 
-async function run(binary: string, args: string[]): Promise<void> {
+/** Runs a PostgreSQL binary, as the `postgres` user when we are root; throws with its stderr. */
+export async function runAsPostgres(binary: string, args: string[]): Promise<void> {
   const command = isRoot ? "runuser" : binary;
   const fullArgs = isRoot ? ["-u", "postgres", "--", binary, ...args] : args;
   const output = await new Deno.Command(command, { args: fullArgs, stdin: "null" }).output();
@@ -38,19 +39,39 @@ async function run(binary: string, args: string[]): Promise<void> {
   }
 }
 
-async function initCluster(bin: string, dataDir: string): Promise<void> {
+/** Whether `dataDir` holds a cluster already (a second run keeps its data). */
+export async function hasCluster(dataDir: string): Promise<boolean> {
   try {
     await Deno.stat(`${dataDir}/PG_VERSION`);
-    return;
+    return true;
   } catch {
-    // Not initialised yet.
+    return false;
   }
+}
+
+/** Creates `dataDir` empty with mode 0700, owned by the user PostgreSQL runs as. */
+export async function makeClusterDir(dataDir: string): Promise<void> {
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // PostgreSQL refuses a data directory others can read; mkdir keeps an existing one's mode.
+  await Deno.chmod(dataDir, 0o700);
   if (isRoot) {
     const { uid, gid } = await postgresUser();
     await Deno.chown(dataDir, uid, gid);
   }
-  await run(`${bin}/initdb`, ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
+}
+
+async function initCluster(bin: string, dataDir: string): Promise<void> {
+  if (await hasCluster(dataDir)) return;
+  await makeClusterDir(dataDir);
+  await runAsPostgres(`${bin}/initdb`, [
+    "-D",
+    dataDir,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "-E",
+    "UTF8",
+  ]);
 }
 
 async function postgresUser(): Promise<{ uid: number; gid: number }> {
@@ -83,12 +104,28 @@ async function createDatabase(port: number): Promise<void> {
 /** Initialises the cluster if needed, starts it on loopback and creates the `signals` database. */
 export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
   const port = options.port ?? DEFAULT_POSTGRES_PORT;
-  if (await isListening(port)) {
-    throw new Error(`Port ${port} is already in use: set DATABASE_URL to use that server instead`);
-  }
-  const bin = postgresBinDir();
+  await refuseBusyPort(port, "DATABASE_URL");
   const dataDir = await Deno.realPath(await ensureDir(options.dataDir));
-  await initCluster(bin, dataDir);
+  await initCluster(postgresBinDir(), dataDir);
+  const server = await runCluster(dataDir, { port, unsafeFast: options.unsafeFast });
+  await createDatabase(port);
+  return server;
+}
+
+/** Throws when something listens on `port` already, naming the variable that avoids it. */
+export async function refuseBusyPort(port: number, variable: string): Promise<void> {
+  if (await isListening(port)) {
+    throw new Error(`Port ${port} is already in use: set ${variable} to use that server instead`);
+  }
+}
+
+/** Starts the initialised cluster in `dataDir` on loopback with `pg_ctl` and waits for it. */
+export async function runCluster(
+  dataDir: string,
+  options: { port: number; unsafeFast?: boolean },
+): Promise<PostgresServer> {
+  const { port } = options;
+  const bin = postgresBinDir();
   const settings = [
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
@@ -98,7 +135,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
       : []),
   ];
-  await run(`${bin}/pg_ctl`, [
+  await runAsPostgres(`${bin}/pg_ctl`, [
     "start",
     "-w",
     "-t",
@@ -111,15 +148,15 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     settings.join(" "),
   ]);
   await waitUntil(`PostgreSQL on port ${port}`, () => isListening(port));
-  await createDatabase(port);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/${DATABASE_NAME}`,
     port,
-    stop: () => run(`${bin}/pg_ctl`, ["stop", "-w", "-m", "fast", "-D", dataDir]),
+    stop: () => runAsPostgres(`${bin}/pg_ctl`, ["stop", "-w", "-m", "fast", "-D", dataDir]),
   };
 }
 
-async function ensureDir(path: string): Promise<string> {
+/** Creates `path` if missing and returns it. */
+export async function ensureDir(path: string): Promise<string> {
   await Deno.mkdir(path, { recursive: true });
   return path;
 }

@@ -59,8 +59,12 @@ const apiError = (code: number, description: string) =>
 
 Deno.test("a stream another service created between lookup and create is updated", async () => {
   // given a lookup that finds no stream and a create that finds one (another service was faster)
+  let lookups = 0;
   const { jsm, calls } = scriptedManager(
-    () => Promise.reject(apiError(JetStreamCodes.StreamNotFound, "stream not found")),
+    () =>
+      lookups++ === 0
+        ? Promise.reject(apiError(JetStreamCodes.StreamNotFound, "stream not found"))
+        : Promise.resolve({ config: { ...streamConfig(), num_replicas: 1 } }),
     () => Promise.reject(apiError(JetStreamCodes.StreamNameInUse, "stream name already in use")),
   );
   // when it is ensured with retention, then the existing stream is brought up to date

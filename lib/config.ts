@@ -19,6 +19,7 @@
  */
 import { z } from "zod";
 import { LOG_LEVELS } from "./log.ts";
+import { natsUrlList } from "./nats_urls.ts";
 
 /** Where services find NATS when `NATS_URL` is unset. */
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -86,8 +87,10 @@ export function optionalUrl(protocols: string[]) {
 
 /** The variables several services read, each with its one default and description. */
 export const SharedEnv = z.object({
-  NATS_URL: optionalUrl(["nats:", "tls:"]).default(DEFAULT_NATS_URL)
-    .describe("The NATS server with JetStream."),
+  NATS_URL: natsUrlList(["nats:", "tls:"]).default(DEFAULT_NATS_URL).describe(
+    "The NATS server with JetStream, or several comma-separated (a cluster's nodes): any " +
+      "reachable one will do.",
+  ),
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(DEFAULT_DATABASE_URL)
     .describe("The PostgreSQL database of the read models."),
   SIGNING_KEY: z.string().optional().describe(

@@ -42,7 +42,7 @@ Deno.test("env config", async (t) => {
     rejectsWith(
       { NATS_URL: "http://x" },
       "NATS_URL",
-      'Invalid NATS_URL="http://x": must be a URL starting with nats: or tls://',
+      'Invalid NATS_URL="http://x": "http://x" is not a URL starting with nats:// or tls://',
     );
   });
 

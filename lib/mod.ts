@@ -8,3 +8,4 @@ export * from "./log.ts";
 export * from "./backoff.ts";
 export * from "./retry.ts";
 export * from "./nats.ts";
+export * from "./nats_urls.ts";

@@ -2,6 +2,7 @@
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "./log.ts";
+import { natsServers } from "./nats_urls.ts";
 
 /** Options of {@linkcode connectNats}. */
 export interface ConnectNatsOptions {
@@ -10,13 +11,16 @@ export interface ConnectNatsOptions {
   logger?: Logger;
 }
 
-/** Connects to `url`, waiting for the server if it is not up yet, and reconnecting forever. */
+/**
+ * Connects to `url` (one server or a comma-separated list: any reachable one will do), waiting for
+ * a server if none is up yet, and reconnecting forever.
+ */
 export async function connectNats(
   url: string,
   options: ConnectNatsOptions,
 ): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url,
+    servers: natsServers(url),
     name: options.name,
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,

@@ -103,6 +103,10 @@ export const ProducerEnv = SharedEnv.pick({ NATS_URL: true, SIGNING_KEY: true, L
     STREAM_MAX_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
       .min(-1, "must be -1 (unlimited) or more").default(d.streamMaxBytes)
       .describe("Size limit of the SIGNALS stream in bytes; -1 is unlimited."),
+    STREAM_REPLICAS: positiveInt(d.streamReplicas).describe(
+      "Copies of the SIGNALS stream in a JetStream cluster: a new stream gets this many, an " +
+        "existing one with fewer is raised to it (never lowered). Above 1 needs a cluster.",
+    ),
   });
 
 /** The producer's settings: the NATS URL, the log level and the run config. */
@@ -195,6 +199,7 @@ export function loadProducerConfig(
       flushTimeoutMs: e.FLUSH_TIMEOUT_MS,
       streamMaxAgeMs: e.STREAM_MAX_AGE_MS,
       streamMaxBytes: e.STREAM_MAX_BYTES,
+      streamReplicas: e.STREAM_REPLICAS,
     },
   };
 }

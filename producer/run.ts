@@ -6,7 +6,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ensureStream, type SignalEvent } from "../events/mod.ts";
-import { connectNats, createLogger, type Logger, retry, sleep } from "../lib/mod.ts";
+import { ConfigError, connectNats, createLogger, type Logger, retry, sleep } from "../lib/mod.ts";
 import { generateEvents } from "./fleet.ts";
 import { Publisher } from "./publisher.ts";
 import { DEFAULT_SENSOR_PROFILE, sensorProfileFor } from "./sensor_profile.ts";
@@ -143,10 +143,13 @@ async function ensureStreamWithRetry(
   o: { logger: Logger; signal?: AbortSignal },
 ): Promise<void> {
   const retention = { maxAgeMs: c.streamMaxAgeMs, maxBytes: c.streamMaxBytes };
-  await retry(async () => await ensureStream(await jetstreamManager(nc), retention), {
+  const options = { replicas: c.streamReplicas, logger: o.logger };
+  await retry(async () => await ensureStream(await jetstreamManager(nc), retention, options), {
     baseMs: 250,
     maxMs: 5000,
     signal: o.signal,
+    // A replica count the servers cannot hold is a setting to fix, not an outage to wait out.
+    retryable: (error) => !(error instanceof ConfigError),
     onRetry: ({ error, failures }) =>
       o.logger.warn("cannot set up the stream yet; retrying", { error, failures }),
   });

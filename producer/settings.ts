@@ -28,6 +28,8 @@ export interface ProducerConfig extends Omit<FleetConfig, "sensorProfile"> {
   streamMaxAgeMs: number;
   /** Stream size limit; -1 is unlimited. @default -1 */
   streamMaxBytes: number;
+  /** Copies of the stream in a JetStream cluster; only ever raised. @default 1 */
+  streamReplicas: number;
 }
 
 /** Defaults of every producer setting. */
@@ -40,6 +42,7 @@ export const DEFAULT_PRODUCER_CONFIG: ProducerConfig = {
   flushTimeoutMs: 30_000,
   streamMaxAgeMs: 0,
   streamMaxBytes: -1,
+  streamReplicas: 1,
 };
 
 /** The simulated window and whether it is paced to the wall clock (live) or not (backfill). */

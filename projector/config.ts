@@ -1,10 +1,10 @@
 /** The projector's configuration, read from the environment once. */
 import { z } from "zod";
-import { optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+import { natsUrlList, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
 
 /** Every projector variable, with its default. */
 export const ProjectorEnv = z.object({
-  NATS_URL: optionalUrl(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
+  NATS_URL: natsUrlList(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
     "postgres://postgres@127.0.0.1:5432/signals",
   ),
@@ -15,6 +15,10 @@ export const ProjectorEnv = z.object({
     message: "must match [A-Za-z0-9_-]{1,64}",
   }).default("projector"),
   PROJECTOR_STATUS_MS: positiveInt(1000),
+  STREAM_REPLICAS: positiveInt(1).describe(
+    "Copies of the SIGNALS stream in a JetStream cluster, should the projector create it or " +
+      "find it with fewer (never lowered). Above 1 needs a cluster.",
+  ),
 });
 
 /** Settings of a running projector. */
@@ -31,6 +35,8 @@ export interface ProjectorConfig {
   consumerName: string;
   /** How often `projector_status` is written, in ms. */
   statusIntervalMs: number;
+  /** Copies of the stream in a JetStream cluster, should this projector create or raise it. */
+  streamReplicas?: number;
 }
 
 /** Reads the configuration; throws a ConfigError naming the bad variable. */
@@ -46,5 +52,6 @@ export function loadConfig(
     lingerMs: e.PROJECTOR_LINGER_MS,
     consumerName: e.PROJECTOR_CONSUMER,
     statusIntervalMs: e.PROJECTOR_STATUS_MS,
+    streamReplicas: e.STREAM_REPLICAS,
   };
 }

@@ -6,7 +6,7 @@ import postgres from "postgres";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ensureStream } from "../events/mod.ts";
-import { connectNats, createLogger, type Logger, sleep } from "../lib/mod.ts";
+import { ConfigError, connectNats, createLogger, type Logger, sleep } from "../lib/mod.ts";
 import type { ProjectorConfig } from "./config.ts";
 import { migrate } from "./migrate.ts";
 import { retrying } from "./_retry.ts";
@@ -48,9 +48,9 @@ export async function runProjector(
     if (!nc) return;
     const jsm = await retrying(async () => {
       const jsm = await jetstreamManager(nc!);
-      await ensureStream(jsm);
+      await ensureStream(jsm, undefined, { replicas: config.streamReplicas, logger });
       return jsm;
-    }, { what: "nats", logger, signal });
+    }, { what: "nats", logger, signal, fatal: (error) => error instanceof ConfigError });
     if (!jsm) return;
     await consumeLoop({ config, sql, nc, jsm, logger, signal, onBatch: options.onBatch });
   } finally {

@@ -1,11 +1,11 @@
 /** The replay CLI's configuration: environment variables and command-line flags, both with zod. */
 import { z } from "zod";
-import { ConfigError, optionalUrl, parseEnv, positiveInt } from "../../lib/mod.ts";
+import { ConfigError, natsUrlList, optionalUrl, parseEnv, positiveInt } from "../../lib/mod.ts";
 import { PROJECTIONS } from "../types.ts";
 
 /** Environment variables the replay reads. */
 export const ReplayEnv = z.object({
-  NATS_URL: optionalUrl(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
+  NATS_URL: natsUrlList(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
     "postgres://postgres@127.0.0.1:5432/signals",
   ),

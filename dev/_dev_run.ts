@@ -1,13 +1,13 @@
-/** Runs `deno task dev` as a child process for tests, as a new user would start it. */
+/** Runs `deno task dev --cluster` as a child process for tests, as a new user would start it. */
 import { equal } from "node:assert/strict";
 import { type SpawnedService, spawnService } from "../testing/mod.ts";
 import { freePort, isListening, waitUntil } from "./ports.ts";
 
-/** `deno task dev` (with `args`, e.g. `--cluster`) as a child process, with a small fleet. */
-export function startDev(env: Record<string, string>, args: string[] = []): SpawnedService {
+/** `deno task dev --cluster` as a child process, with a small fleet. */
+export function startClusterDev(env: Record<string, string>): SpawnedService {
   return spawnService("dev/main.ts", {
     permissions: "dev",
-    args,
+    args: ["--cluster"],
     env: { ...env, MACHINES: "3", LOG_LEVEL: "warn" },
   });
 }

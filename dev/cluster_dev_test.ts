@@ -5,7 +5,7 @@ import { connect } from "@nats-io/transport-node";
 import { STREAM_NAME } from "../events/mod.ts";
 import { freePort, isListening, waitUntil } from "./ports.ts";
 import type { SpawnedService } from "../testing/mod.ts";
-import { apiKeyOf, freePortRun, getJson, powerRows, startDev, stopDev } from "./_dev_run.ts";
+import { apiKeyOf, freePortRun, getJson, powerRows, startClusterDev, stopDev } from "./_dev_run.ts";
 
 Deno.test({
   name:
@@ -31,7 +31,7 @@ Deno.test({
     const url = `http://127.0.0.1:${api}`;
     const runs: SpawnedService[] = [];
     try {
-      const first = startDev(env, ["--cluster"]);
+      const first = startClusterDev(env);
       runs.push(first);
       await waitUntil("the API key", () => Promise.resolve(apiKeyOf(first) !== undefined), 90_000);
       ok(first.output().includes(natsUrls.join(",")), "prints the three NATS nodes");
@@ -72,7 +72,7 @@ Deno.test({
       await stopDev(first, 15_000);
       for (const port of ports) equal(await isListening(port), false, `${port} is closed`);
 
-      const second = startDev(env, ["--cluster"]);
+      const second = startClusterDev(env);
       runs.push(second);
       await waitUntil("the API key", () => Promise.resolve(apiKeyOf(second) !== undefined), 90_000);
       ok((await powerRows(url)).length > 0, "events and views from the first run are still there");

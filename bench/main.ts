@@ -18,6 +18,7 @@ import { machineInfo } from "./machine_info.ts";
 import { memoryRows } from "./memory.ts";
 import { publishRows } from "./publish.ts";
 import { benchReplay } from "./replay.ts";
+import { scaleOutRows } from "./scale_out.ts";
 import { type BenchRow, judgeRows, markdownTable } from "./table.ts";
 import { topUp } from "./top_up.ts";
 
@@ -28,6 +29,7 @@ const PRODUCERS: RowProducer[] = [
   { name: "log top-up", run: topUp },
   { name: "replay", run: (context) => benchReplay(context.stack) },
   { name: "api", run: apiRows },
+  { name: "scale-out", run: scaleOutRows },
   // Last: stops the projector started by "live" and reports every service's peak memory.
   { name: "memory", run: memoryRows },
 ];

@@ -4,7 +4,13 @@
  */
 
 /** What a row's figure is, which decides how many measurements it needs to mean something. */
-export type RowKind = "p99" | "p50" | "request rate" | "event rate" | "peak memory";
+export type RowKind =
+  | "p99"
+  | "p50"
+  | "request rate"
+  | "event rate"
+  | "peak memory"
+  | "failover";
 
 /**
  * The fewest measurements each kind of figure needs.
@@ -14,6 +20,7 @@ export type RowKind = "p99" | "p50" | "request rate" | "event rate" | "peak memo
  *   still in flight when it stops: at 100 completed that undercount stays near a quarter at worst.
  * - Event rates over fewer than 10,000 events are dominated by start-up and the last batch.
  * - A peak memory needs one reading of the process's lifetime peak (VmHWM) before it exits.
+ * - A failover time is the slowest of the kills timed; each kill is one measurement.
  */
 export const MIN_SAMPLES: Readonly<Record<RowKind, number>> = {
   "p99": 200,
@@ -21,6 +28,7 @@ export const MIN_SAMPLES: Readonly<Record<RowKind, number>> = {
   "request rate": 100,
   "event rate": 10_000,
   "peak memory": 1,
+  "failover": 1,
 };
 
 /** What a row's figure rests on: how many of what were measured. */

@@ -10,9 +10,11 @@ export async function waitForCurrentReplicas(
   replicas: number,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
   await waitUntil(`${replicas} current copies of the stream`, async () => {
     try {
+      // Made anew each time: it asks for the account info, which fails while the cluster's
+      // meta leader is being elected again after a node died.
+      const jsm = await jetstreamManager(nc, { timeout: 5_000 });
       const { cluster } = await jsm.streams.info(STREAM_NAME);
       const current = cluster?.replicas?.filter((r) => r.current).length ?? 0;
       return Boolean(cluster?.leader) && current === replicas - 1;

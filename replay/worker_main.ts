@@ -1,0 +1,64 @@
+/**
+ * `deno task replay --worker`: a replay worker process. It runs the jobs that `POST
+ * /admin/replay` queues in `replay_jobs`, `REPLAY_CONCURRENCY` at a time, until SIGINT or SIGTERM;
+ * then the jobs it was running go back to the queue for the next worker (or itself, restarted).
+ * @module
+ */
+import postgres from "postgres";
+import { connectNats, createLogger, runService } from "../lib/mod.ts";
+import { migrate } from "../projector/migrate.ts";
+import { readReplayEnv } from "../projector/replay/config.ts";
+import { readReplayWorkerEnv } from "./worker_config.ts";
+import { runReplayWorker } from "./worker.ts";
+
+/** Runs the worker until SIGINT or SIGTERM. */
+export async function runWorkerCommand(): Promise<void> {
+  const env = readReplayEnv();
+  const config = readReplayWorkerEnv();
+  const logger = createLogger("replay-worker");
+  const connection = { application_name: "signals-replay-worker" };
+  // Each rebuild holds one connection for its locks and writes on another.
+  const sql = postgres(env.DATABASE_URL, {
+    max: 2 * config.REPLAY_CONCURRENCY + 2,
+    onnotice: () => {},
+    connect_timeout: 10,
+    connection,
+  });
+  // The job rows get a pool of their own: heartbeats never wait behind a rebuild's writes.
+  const queue = postgres(env.DATABASE_URL, {
+    max: 2,
+    onnotice: () => {},
+    connect_timeout: 10,
+    connection,
+  });
+  const nats = await connectNats(env.NATS_URL, { name: "signals-replay-worker", logger });
+  const stop = new AbortController();
+  const onSignal = () => {
+    logger.info("stopping; running jobs go back to the queue");
+    stop.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    await migrate(sql);
+    logger.info("replay worker ready", { concurrency: config.REPLAY_CONCURRENCY });
+    await runReplayWorker({ sql, queue, nats, signingKey: env.SIGNING_KEY, logger }, {
+      concurrency: config.REPLAY_CONCURRENCY,
+      leaseMs: config.REPLAY_LEASE_MS,
+      heartbeatMs: config.REPLAY_HEARTBEAT_MS,
+      pollMs: config.REPLAY_POLL_MS,
+      retentionDays: config.REPLAY_JOB_RETENTION_DAYS,
+      batchSize: env.REPLAY_BATCH_SIZE,
+      projectWorkers: env.REPLAY_WORKERS,
+      signal: stop.signal,
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    await nats.close();
+    await Promise.all([sql.end({ timeout: 5 }), queue.end({ timeout: 5 })]);
+    logger.info("stopped");
+  }
+}
+
+if (import.meta.main) await runService(runWorkerCommand);

@@ -1,0 +1,158 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import type { Sql } from "postgres";
+import { waitUntil } from "../dev/ports.ts";
+import { PROJECTIONS } from "../projector/types.ts";
+import { readViews } from "../projector/store/read_views.ts";
+import {
+  cleanViews,
+  fleetEvents,
+  projectLive,
+  publish,
+  quiet,
+  startReplayEnv,
+  TEST_KEY,
+} from "../projector/replay/_testing.ts";
+import { cancelJob, enqueueJob, getJob, type ReplayJob } from "./queue.ts";
+import { type ReplayWorkerOptions, runReplayWorker } from "./worker.ts";
+
+const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+
+const request = (projection: string) => ({
+  projection,
+  projections: projection === "all" ? [...PROJECTIONS] : [projection],
+  requestedBy: "test",
+});
+
+/** Waits until job `id` is in a final state, sampling its row meanwhile. */
+async function follow(sql: Sql, id: string, timeoutMs = 60_000): Promise<ReplayJob[]> {
+  const seen: ReplayJob[] = [];
+  await waitUntil(`job ${id} to end`, async () => {
+    const job = (await getJob(sql, id))!;
+    seen.push(job);
+    return !["queued", "running"].includes(job.state);
+  }, timeoutMs);
+  return seen;
+}
+
+/** Runs a worker over the test env until the returned `stop` is called. */
+function startWorker(
+  env: Awaited<ReturnType<typeof startReplayEnv>>,
+  options: ReplayWorkerOptions = {},
+) {
+  const stop = new AbortController();
+  const done = runReplayWorker({
+    sql: env.sql,
+    nats: env.nats,
+    signingKey: TEST_KEY,
+    logger: quiet,
+  }, {
+    pollMs: 100,
+    heartbeatMs: 250,
+    leaseMs: 5000,
+    batchSize: 200,
+    ...options,
+    signal: stop.signal,
+  });
+  return async () => {
+    stop.abort();
+    await done;
+  };
+}
+
+Deno.test("replay workers run queued jobs, report progress, honour concurrency and cancel", async (t) => {
+  const env = await startReplayEnv();
+  try {
+    // given a projected stream whose live views lost some rows
+    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 200 }), {
+      poisonEvery: 500,
+    });
+    await projectLive(env.sql, env.nats);
+    await env.sql`DELETE FROM state_changes WHERE seq % 2 = 0`;
+    const damaged = await readViews(env.sql);
+    const clean = await cleanViews(env.nats);
+
+    await t.step("cancel mid-rebuild: live views untouched, the shadow dropped", async () => {
+      const stop = startWorker(env, { batchSize: 20 });
+      try {
+        const job = await enqueueJob(env.sql, request("all"));
+        await waitUntil("the rebuild to be halfway", async () => {
+          const row = (await getJob(env.sql, job.id))!;
+          return row.state === "running" && row.eventsRead > published / 3;
+        });
+        equal((await cancelJob(env.sql, job.id))?.cancelRequested, true);
+        await follow(env.sql, job.id);
+        const ended = (await getJob(env.sql, job.id))!;
+        equal(ended.state, "cancelled");
+        equal(ended.error, "cancelled on request");
+        deepEqual(await readViews(env.sql), damaged);
+        const left = await env.sql`SELECT nspname FROM pg_namespace
+          WHERE nspname LIKE 'rebuild%' OR nspname LIKE 'retired%'`;
+        equal(left.length, 0);
+      } finally {
+        await stop();
+      }
+    });
+
+    await t.step("a job runs to the end, writing progress at least once a second", async () => {
+      const stop = startWorker(env);
+      try {
+        const job = await enqueueJob(env.sql, request("all"));
+        const seen = await follow(env.sql, job.id);
+        const done = (await getJob(env.sql, job.id))!;
+        equal(done.state, "succeeded", done.error ?? "");
+        equal(done.eventsRead, published);
+        equal(done.progress, 1);
+        ok(done.eventsPerSec > 0);
+        ok(done.startedAt && done.finishedAt);
+        equal((done.summary as { checkpoint: number }).checkpoint, published);
+        deepEqual(await readViews(env.sql), clean);
+        // the row moved while it ran, and its heartbeat never paused for a second
+        ok(seen.some((j) => j.phase === "replaying" && j.eventsRead > 0 && j.etaSeconds !== null));
+        const beats = [
+          ...new Set(seen.filter((j) => j.state === "running").map((j) => j.heartbeatAt!)),
+        ]
+          .map((at) => Date.parse(at));
+        for (let i = 1; i < beats.length; i++) {
+          ok(beats[i]! - beats[i - 1]! <= 1000, `heartbeats ${beats[i]! - beats[i - 1]!} ms apart`);
+        }
+      } finally {
+        await stop();
+      }
+    });
+
+    await t.step("one job at a time by default; the next waits in the queue", async () => {
+      const a = await enqueueJob(env.sql, request("errors"));
+      const b = await enqueueJob(env.sql, request("machines"));
+      const stop = startWorker(env);
+      try {
+        await follow(env.sql, a.id);
+        await follow(env.sql, b.id);
+        const [ja, jb] = [(await getJob(env.sql, a.id))!, (await getJob(env.sql, b.id))!];
+        equal(ja.state, "succeeded");
+        equal(jb.state, "succeeded");
+        ok(Date.parse(jb.startedAt!) >= Date.parse(ja.finishedAt!), "b started after a ended");
+      } finally {
+        await stop();
+      }
+    });
+
+    await t.step("with concurrency 2, both jobs run at once", async () => {
+      const a = await enqueueJob(env.sql, request("errors"));
+      const b = await enqueueJob(env.sql, request("machines"));
+      const stop = startWorker(env, { concurrency: 2 });
+      try {
+        await follow(env.sql, a.id);
+        await follow(env.sql, b.id);
+        const [ja, jb] = [(await getJob(env.sql, a.id))!, (await getJob(env.sql, b.id))!];
+        equal(ja.state, "succeeded");
+        equal(jb.state, "succeeded");
+        ok(Date.parse(jb.startedAt!) <= Date.parse(ja.finishedAt!), "b started before a ended");
+        deepEqual(await readViews(env.sql), clean);
+      } finally {
+        await stop();
+      }
+    });
+  } finally {
+    await env.close();
+  }
+});

@@ -24,7 +24,7 @@ async function oneValue(query: Promise<{ v: string | null }[]>): Promise<string>
 }
 
 /** The query strings of the five loads, chosen from the data actually in the database. */
-async function loads(sql: Sql): Promise<{ name: string; path: string }[]> {
+export async function loads(sql: Sql): Promise<{ name: string; path: string }[]> {
   const rangeFrom = await oneValue(sql`
     SELECT min(at)::text AS v FROM (
       SELECT at FROM state_changes ORDER BY at DESC, seq DESC OFFSET 500 LIMIT 100) s`);

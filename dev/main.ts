@@ -1,7 +1,7 @@
 /**
  * `deno task dev`: the whole system on one machine. Starts nats-server and PostgreSQL from the
  * local binaries (data in `.data/`, unless NATS_URL / DATABASE_URL point elsewhere), then the
- * producer, projector and API, prints the API's URL and an admin key (kept in DATA_DIR/admin_key
+ * producer, projector, API and a replay worker, prints the API's URL and an admin key (kept in DATA_DIR/admin_key
  * across runs), and on Ctrl-C or SIGTERM stops everything it started.
  *
  * `deno task dev --cluster` shows the scale-out on one machine: a three-node JetStream cluster
@@ -17,7 +17,7 @@ import { supervise, type Supervised } from "./services.ts";
 import { isListening, waitUntil } from "./ports.ts";
 import { loadOrCreateAdminKey } from "./admin_key.ts";
 
-const SERVICES = ["projector", "api", "producer"] as const;
+const SERVICES = ["projector", "api", "replay-worker", "producer"] as const;
 const STOP_GRACE_MS = 5_000;
 
 /** The command-line flags of `deno task dev`. */

@@ -4,22 +4,25 @@
  * then the jobs it was running go back to the queue for the next worker (or itself, restarted).
  * @module
  */
+import { setPriority } from "node:os";
 import postgres from "postgres";
 import { connectNats, createLogger, runService } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
 import { readReplayEnv } from "../projector/replay/config.ts";
-import { readReplayWorkerEnv } from "./worker_config.ts";
+import { loadReplayWorkerConfig } from "./worker_config.ts";
 import { runReplayWorker } from "./worker.ts";
 
 /** Runs the worker until SIGINT or SIGTERM. */
 export async function runWorkerCommand(): Promise<void> {
   const env = readReplayEnv();
-  const config = readReplayWorkerEnv();
+  const { nice, ...config } = loadReplayWorkerConfig();
   const logger = createLogger("replay-worker");
+  // Before any thread is started, so the rebuild's Web Worker inherits the priority too.
+  if (nice > 0) setPriority(nice);
   const connection = { application_name: "signals-replay-worker" };
   // Each rebuild holds one connection for its locks and writes on another.
   const sql = postgres(env.DATABASE_URL, {
-    max: 2 * config.REPLAY_CONCURRENCY + 2,
+    max: 2 * config.concurrency + 2,
     onnotice: () => {},
     connect_timeout: 10,
     connection,
@@ -41,13 +44,9 @@ export async function runWorkerCommand(): Promise<void> {
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
     await migrate(sql);
-    logger.info("replay worker ready", { concurrency: config.REPLAY_CONCURRENCY });
+    logger.info("replay worker ready", { concurrency: config.concurrency });
     await runReplayWorker({ sql, queue, nats, signingKey: env.SIGNING_KEY, logger }, {
-      concurrency: config.REPLAY_CONCURRENCY,
-      leaseMs: config.REPLAY_LEASE_MS,
-      heartbeatMs: config.REPLAY_HEARTBEAT_MS,
-      pollMs: config.REPLAY_POLL_MS,
-      retentionDays: config.REPLAY_JOB_RETENTION_DAYS,
+      ...config,
       batchSize: env.REPLAY_BATCH_SIZE,
       projectWorkers: env.REPLAY_WORKERS,
       signal: stop.signal,

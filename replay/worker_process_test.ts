@@ -19,7 +19,7 @@ const ROOT = new URL("../", import.meta.url).pathname;
 /** A replay worker process, as `deno task replay --worker` runs it. */
 function spawnWorker(stack: { natsUrl: string; databaseUrl: string }) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=projector", "replay/worker_main.ts"],
+    args: ["run", "-P=replay", "replay/worker_main.ts"],
     cwd: ROOT,
     env: {
       NATS_URL: stack.natsUrl,

@@ -5,7 +5,6 @@ import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "../lib/mod.ts";
 import type { ApiSettings, ReplayJobs } from "./deps.ts";
 import type { Metrics } from "./metrics.ts";
-import type { RouteDoc } from "./openapi.ts";
 
 /** Shared state of one app instance. */
 export interface AppContext {
@@ -18,8 +17,6 @@ export interface AppContext {
   metrics: Metrics;
   /** Aborted when the app shuts down. */
   signal: AbortSignal;
-  /** Route docs collected for /openapi.json. */
-  docs: RouteDoc[];
   /** The JetStream manager, created on first use. */
   jsm: () => Promise<JetStreamManager>;
 }

@@ -18,7 +18,7 @@ export function limitOf(sql: Sql, limit: number | undefined): PendingQuery<Row[]
   return limit === undefined ? sql`` : sql`LIMIT ${limit}`;
 }
 
-/** The keyset condition `(time, id) > / < (key)` for a page after `key`; key[0] is µs. */
+/** The keyset condition `(time, id) > / < (key)` for a page after `key`; key[0] is µs as text. */
 export function afterTimeKey(
   sql: Sql,
   { columns, page }: { columns: [string, string]; page: Page },
@@ -27,7 +27,7 @@ export function afterTimeKey(
   const [us, second] = page.after as Key;
   const cmp = page.order === "asc" ? sql`>` : sql`<`;
   return [
-    sql`(${sql(columns[0])}, ${sql(columns[1])}) ${cmp} (${fromUs(sql, Number(us))}, ${second!})`,
+    sql`(${sql(columns[0])}, ${sql(columns[1])}) ${cmp} (${fromUs(sql, String(us))}, ${second!})`,
   ];
 }
 

@@ -2,7 +2,7 @@
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Sql } from "postgres";
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ensureStream } from "../events/mod.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type Stack, startTestStack } from "../dev/stack.ts";
@@ -10,6 +10,8 @@ import { migrate } from "../projector/migrate.ts";
 import { createApp } from "./app.ts";
 import type { ApiSettings, AppDeps } from "./deps.ts";
 import { createSql } from "./db.ts";
+import { conforming } from "./_conformance.ts";
+import type { AppEnv } from "./_route.ts";
 import type { Logger } from "../lib/mod.ts";
 
 /** A silent logger, so test output stays readable. */
@@ -20,8 +22,10 @@ export interface TestEnv {
   stack: Stack;
   sql: Sql;
   nats: NatsConnection;
-  /** Builds an app over this environment. */
-  app(options?: Partial<Omit<AppDeps, "sql" | "nats">> & { settings?: Partial<ApiSettings> }): Hono;
+  /** Builds an app over this environment; every response it gives is checked against its OpenAPI. */
+  app(
+    options?: Partial<Omit<AppDeps, "sql" | "nats">> & { settings?: Partial<ApiSettings> },
+  ): OpenAPIHono<AppEnv>;
   close(): Promise<void>;
 }
 
@@ -46,13 +50,13 @@ export async function startTestEnv(): Promise<TestEnv> {
     sql,
     nats,
     app: (options = {}) =>
-      createApp({
+      conforming(createApp({
         sql: env.sql,
         nats: env.nats,
         logger: quietLogger,
         ...options,
         settings: { apiKeys: [], ...options.settings },
-      }),
+      })),
     async close() {
       await env.nats.close();
       await env.sql.end();

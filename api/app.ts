@@ -1,30 +1,51 @@
 /** `createApp(deps)`: the Hono app with its middleware, routes and problem+json errors. */
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { createLogger } from "../lib/mod.ts";
 import { type AppContext, lazyJsm } from "./_context.ts";
+import { type AppEnv, routeApp } from "./_route.ts";
 import { requireRole } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
+import { methodGuard } from "./method_guard.ts";
 import { createMetrics } from "./metrics.ts";
 import { NotFoundError, ProblemError, problemResponse, UnavailableError } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { machineRoutes } from "./routes/machines.ts";
 import { serviceRoutes } from "./routes/service.ts";
+import { signalRecordRoutes } from "./routes/signal_record.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { streamRoutes } from "./routes/stream.ts";
+import { operationsOf, serveOpenApi } from "./spec.ts";
 
 /** Paths anyone may call, even when API keys are configured. */
 export const OPEN_PATHS = ["/health", "/metrics", "/docs", "/docs/app.js"];
+
+/** A route module: an app of routes that declare their own contract, built over the context. */
+export type RouteModule = (ctx: AppContext) => OpenAPIHono<AppEnv>;
+
+/**
+ * The route modules, mounted in this order at `/`. Earlier ones win where paths overlap
+ * (`/signals/{type}/latest` before `/signals/{type}/{id}`). Add a module here to add routes.
+ */
+export const ROUTE_MODULES: RouteModule[] = [
+  serviceRoutes,
+  signalRoutes,
+  signalRecordRoutes,
+  machineRoutes,
+  streamRoutes,
+  adminRoutes,
+];
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
 /** Builds the API over `deps`; nothing listens until the caller serves `app.fetch`. */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const ctx: AppContext = {
     sql: deps.sql,
     nats: deps.nats,
@@ -34,23 +55,20 @@ export function createApp(deps: AppDeps): Hono {
     now: deps.now ?? (() => new Date()),
     metrics: createMetrics(),
     signal: deps.signal ?? new AbortController().signal,
-    docs: [],
     jsm: lazyJsm(deps.nats),
   };
-  const app = new Hono();
+  const app = routeApp();
+  app.use(requestId({ limitLength: 128 }));
   app.use(async (c, next) => {
     const started = performance.now();
-    const given = c.req.header("x-request-id");
-    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
-    c.set("requestId" as never, requestId as never);
     await next();
-    // Set after the handler: routes may return their own Response objects.
-    c.res.headers.set("x-request-id", requestId);
+    // Set after the handler too: routes may return Response objects of their own.
+    c.res.headers.set("x-request-id", c.get("requestId"));
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath === "/*" ? "(unmatched)" : c.req.routePath;
     ctx.metrics.http.observe(route, c.req.method, c.res.status, seconds);
     ctx.logger.info("request", {
-      requestId,
+      requestId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
       route,
@@ -75,17 +93,17 @@ export function createApp(deps: AppDeps): Hono {
       maxAge: 600,
     }));
   }
+  // Before authentication: a method a path lacks is a 405 whoever asks.
+  app.use(methodGuard(() => operationsOf(app)));
+  const limit = deps.settings.bodyLimitBytes ?? 65_536;
   app.use(bodyLimit({
-    maxSize: deps.settings.bodyLimitBytes ?? 65_536,
+    maxSize: limit,
     onError: () => {
       throw new ProblemError(
         413,
         "Content Too Large",
-        "The request body is larger than the limit",
-        {
-          code: "too_large",
-          extra: { limitBytes: deps.settings.bodyLimitBytes ?? 65_536 },
-        },
+        `The request body is larger than the limit of ${limit} bytes`,
+        { code: "too_large" },
       );
     },
   }));
@@ -94,11 +112,8 @@ export function createApp(deps: AppDeps): Hono {
   }
   app.use("/admin/*", requireRole("admin", { keys: deps.settings.apiKeys }));
 
-  app.route("/", serviceRoutes(ctx));
-  app.route("/", signalRoutes(ctx));
-  app.route("/", machineRoutes(ctx));
-  app.route("/", streamRoutes(ctx));
-  app.route("/", adminRoutes(ctx));
+  for (const routes of ROUTE_MODULES) app.route("/", routes(ctx));
+  serveOpenApi(app, ctx);
 
   app.notFound((c) => {
     throw new NotFoundError(`No route for ${c.req.method} ${c.req.path}`);
@@ -107,17 +122,12 @@ export function createApp(deps: AppDeps): Hono {
     const problem = toProblem(error);
     if (problem.status >= 500) {
       ctx.logger.error("request failed", {
-        requestId: c.get("requestId" as never),
+        requestId: c.get("requestId"),
         error,
         cause: problem.cause,
       });
     }
-    const headers: Record<string, string> = {};
-    if (problem.status === 401) headers["www-authenticate"] = 'Bearer realm="signals"';
-    // A dependency that is down or slow is worth retrying shortly.
-    if (problem.status === 503) headers["retry-after"] = "5";
-    const response = problemResponse(problem, c.req.path, headers);
-    return response;
+    return problemResponse(problem, c.req.path);
   });
   return app;
 }

@@ -89,7 +89,7 @@ export function requireRole(role: Role, options: RequireRoleOptions): Middleware
     if (role === "admin" && granted !== "admin") {
       throw new ForbiddenError("This endpoint needs a key with role admin; this key has role read");
     }
-    c.set("role" as never, granted as never);
+    c.set("role", granted);
     await next();
   };
 }

@@ -6,7 +6,7 @@ const CursorBody = z.object({
   s: z.string(),
   /** Sort order the cursor was issued for. */
   o: z.enum(["asc", "desc"]),
-  /** The key: ISO time strings, sequences, machine ids. */
+  /** The key: times as decimal microseconds, sequences, machine ids. */
   k: z.array(z.union([z.string().max(200), z.number().int()])).min(1).max(3),
 });
 
@@ -15,18 +15,15 @@ export type Cursor = z.infer<typeof CursorBody>;
 
 /** Encodes a cursor as an opaque URL-safe string. */
 export function encodeCursor(cursor: Cursor): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(cursor));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return new TextEncoder().encode(JSON.stringify(cursor))
+    .toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /** Decodes a cursor; null when it is malformed or not one of ours. */
 export function decodeCursor(text: string): Cursor | null {
   if (!/^[A-Za-z0-9_-]{1,1024}$/.test(text)) return null;
   try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+    const bytes = Uint8Array.fromBase64(text, { alphabet: "base64url" });
     const parsed = CursorBody.safeParse(JSON.parse(new TextDecoder("utf-8", { fatal: true })
       .decode(bytes)));
     return parsed.success ? parsed.data : null;

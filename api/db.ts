@@ -25,14 +25,19 @@ export function createSql(url: string, options: CreateSqlOptions = {}): Sql {
   });
 }
 
-/** Microseconds since the epoch as a SQL expression, for exact keyset cursors on times. */
-export function usOf(sql: Sql, column: string) {
-  return sql`(extract(epoch from ${sql(column)}) * 1000000)::bigint`;
+/**
+ * A timestamptz from microseconds since the epoch, exactly for every year 0001–9999: whole days
+ * and the rest are added apart, since multiplying an interval goes through float8.
+ */
+export function fromUs(sql: Sql, us: string) {
+  return sql`('epoch'::timestamptz
+    + make_interval(days => (${us}::bigint / 86400000000)::int)
+    + (${us}::bigint % 86400000000) * interval '1 microsecond')`;
 }
 
-/** A timestamptz from microseconds since the epoch, exactly. */
-export function fromUs(sql: Sql, us: number) {
-  return sql`('epoch'::timestamptz + ${us} * interval '1 microsecond')`;
+/** Microseconds since the epoch of `column`, as exact decimal text (beyond 2^53 after 2255). */
+export function usText(sql: Sql, column: string) {
+  return sql`(extract(epoch from ${sql(column)}) * 1000000)::bigint::text`;
 }
 
 /** Throws a 404 naming the first of `machines` that has never been seen. */
@@ -43,12 +48,9 @@ export async function assertMachinesExist(sql: Sql, machines: string[] | undefin
   const known = new Set(rows.map((row) => row.machine_id));
   const missing = machines.filter((id) => !known.has(id));
   if (missing.length > 0) {
-    throw new NotFoundError(`Unknown machine in 'machine': got '${missing[0]}'`, {
-      fields: missing.map((value) => ({
-        field: "machine",
-        value,
-        message: "is not a known machine",
-      })),
-    });
+    throw new NotFoundError(
+      `Unknown machine in 'machine': got '${missing[0]}'`,
+      missing.map((value) => ({ field: "machine", value, message: "is not a known machine" })),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
+import { conforming } from "./_conformance.ts";
 import { createSql } from "./db.ts";
 import { quietLogger, startTestEnv } from "./_test_stack.ts";
 
@@ -14,12 +15,12 @@ Deno.test("every query runs under the statement timeout, and a timeout is a 503"
       });
     });
     await t.step("a route blocked behind a lock answers 503 problem+json", async () => {
-      const app = createApp({
+      const app = conforming(createApp({
         sql: impatient,
         nats: env.nats,
         logger: quietLogger,
         settings: { apiKeys: [] },
-      });
+      }));
       const locked = Promise.withResolvers<void>();
       const release = Promise.withResolvers<void>();
       const holder = env.sql.begin(async (tx) => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Sql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { createApp } from "./app.ts";
+import { conforming } from "./_conformance.ts";
 import { quietLogger } from "./_test_stack.ts";
 
 /** Just enough DOM for the docs script: elements that record children and listeners. */
@@ -35,12 +36,12 @@ class FakeElement {
 
 Deno.test("the docs page builds a form for every operation and sends requests", async () => {
   // given the app (no database or NATS is touched by /docs and /openapi.json)
-  const app = createApp({
+  const app = conforming(createApp({
     sql: {} as Sql,
     nats: {} as NatsConnection,
     logger: quietLogger,
     settings: { apiKeys: [] },
-  });
+  }));
   const script = await (await app.request("/docs/app.js")).text();
   const spec = await (await app.request("/openapi.json")).json();
   const elements: Record<string, FakeElement> = {

@@ -8,6 +8,7 @@ import { createLogger } from "../lib/mod.ts";
 import { loadConfig, migrate, runProjector } from "../projector/mod.ts";
 import { runProducer, xrayDeviceIds } from "../producer/mod.ts";
 import { createApp } from "./app.ts";
+import { conforming } from "./_conformance.ts";
 import { createSql } from "./db.ts";
 import { quietLogger } from "./_test_stack.ts";
 
@@ -83,7 +84,9 @@ Deno.test("a backfilled day queried by date range agrees with the stream", async
       stop.signal,
       { logger },
     );
-    const app = createApp({ sql, nats: nc, logger: quietLogger, settings: { apiKeys: [] } });
+    const app = conforming(
+      createApp({ sql, nats: nc, logger: quietLogger, settings: { apiKeys: [] } }),
+    );
 
     // when the projector has caught up, as /health reports
     let health: { status: string; components: { projector: { lag: number } } } | undefined;

@@ -4,22 +4,30 @@ import type { PendingQuery, Row, Sql } from "postgres";
 import { type Cursor, decodeCursor, encodeCursor } from "./cursor.ts";
 import { csvResponse, wantsCsv } from "./csv.ts";
 import { jsonWithEtag } from "./etag.ts";
-import { badField } from "./query.ts";
+import { badField } from "./validation.ts";
 
 /** A cursor key: the sort columns of the last row. */
 export type Key = (string | number)[];
 
-/** A key part: microseconds since the epoch, a stream sequence, or a machine id. */
+/** A key part: microseconds since the epoch (decimal text), a stream sequence, or a machine id. */
 export type KeyKind = "time" | "seq" | "machine";
 
-// Microseconds of 0001-01-01 and 9999-12-31, the range times are accepted in.
-const MIN_US = Date.parse("0001-01-01T00:00:00.000Z") * 1000;
-const MAX_US = Date.parse("9999-12-31T23:59:59.999Z") * 1000;
+// Microseconds of 0001-01-01 and the end of 9999-12-31, the range times are accepted in. Beyond
+// 2255 they exceed 2^53, so a time key travels as decimal text and is compared as a bigint.
+const MIN_US = BigInt(Date.parse("0001-01-01T00:00:00.000Z")) * 1000n;
+const MAX_US = BigInt(Date.parse("9999-12-31T23:59:59.999Z")) * 1000n + 999n;
+
+function validTime(part: string | number): boolean {
+  const text = typeof part === "number" && Number.isSafeInteger(part) ? String(part) : part;
+  if (typeof text !== "string" || !/^-?\d{1,17}$/.test(text)) return false;
+  const us = BigInt(text);
+  return us >= MIN_US && us <= MAX_US;
+}
 
 function validPart(kind: KeyKind, part: string | number): boolean {
   switch (kind) {
     case "time":
-      return typeof part === "number" && part >= MIN_US && part <= MAX_US;
+      return validTime(part);
     case "seq":
       return typeof part === "number" && part >= 0 && part <= Number.MAX_SAFE_INTEGER;
     case "machine":

@@ -1,6 +1,7 @@
 /** List specs and lookups of machines and failure episodes. */
 import type { Row, Sql } from "postgres";
 import { afterTimeKey, and, anyOf, dir, limitOf } from "./_sql.ts";
+import { usText } from "./db.ts";
 import type { ListSpec, Page } from "./list.ts";
 import { iso } from "./time.ts";
 
@@ -103,7 +104,7 @@ type FailureDbRow = Row & {
   started_at: Date;
   ended_at: Date | null;
   peak_progress: number;
-  at_us: number;
+  at_us: string;
 };
 
 function presentFailure(r: FailureDbRow) {
@@ -146,7 +147,7 @@ export function failureSpec(
     keyKinds: ["time", "seq"],
     query: (sql: Sql, page: Page) =>
       sql<FailureDbRow[]>`
-        SELECT *, (extract(epoch from started_at) * 1000000)::bigint AS at_us FROM failures
+        SELECT *, ${usText(sql, "started_at")} AS at_us FROM failures
         WHERE ${
         and(sql, [
           ...failureConditions(sql, filter),
@@ -180,7 +181,7 @@ export async function machineDetail(sql: Sql, id: string) {
   if (!machine) return undefined;
   const [errors, failures] = await Promise.all([
     sql<Row[]>`SELECT * FROM errors WHERE machine_id = ${id} ORDER BY at DESC, seq DESC LIMIT 10`,
-    sql<FailureDbRow[]>`SELECT *, 0::bigint AS at_us FROM failures
+    sql<FailureDbRow[]>`SELECT *, '0' AS at_us FROM failures
                         WHERE machine_id = ${id} AND ended_at IS NULL`,
   ]);
   return {

@@ -1,7 +1,7 @@
 /** Power as buckets of 1m–1d per machine, aggregated at query time from `power_minutes`. */
 import type { Row, Sql } from "postgres";
 import { and, anyOf, dir, limitOf, window } from "./_sql.ts";
-import { fromUs } from "./db.ts";
+import { fromUs, usText } from "./db.ts";
 import type { ListSpec, Page } from "./list.ts";
 import type { SignalFilter } from "./signal_tables.ts";
 import { iso } from "./time.ts";
@@ -14,7 +14,7 @@ export type Bucket = keyof typeof BUCKETS;
 type PowerRow = Row & {
   machine_id: string;
   bucket: Date;
-  at_us: number;
+  at_us: string;
   samples: number;
   sum_mw: number;
   min_w: number;
@@ -94,12 +94,12 @@ function keyset(sql: Sql, column: ReturnType<Sql>, page: Page) {
   if (!page.after) return [];
   const [us, machine] = page.after;
   const cmp = page.order === "asc" ? sql`>` : sql`<`;
-  return [sql`(${column}, machine_id) ${cmp} (${fromUs(sql, Number(us))}, ${String(machine)})`];
+  return [sql`(${column}, machine_id) ${cmp} (${fromUs(sql, String(us))}, ${String(machine)})`];
 }
 
 function minuteQuery(sql: Sql, { filter, page }: { filter: SignalFilter; page: Page }) {
   return sql<PowerRow[]>`
-    SELECT machine_id, minute AS bucket, (extract(epoch from minute) * 1000000)::bigint AS at_us,
+    SELECT machine_id, minute AS bucket, ${usText(sql, "minute")} AS at_us,
       samples, sum_mw::float8 AS sum_mw, min_w, max_w, energy_uj::float8 AS energy_uj, events, last_seq
     FROM power_minutes
     WHERE ${
@@ -121,13 +121,13 @@ function bucketQuery(
   // Bound the scanned minutes by the cursor too, so later pages do not aggregate earlier ones.
   const bound = [];
   if (page.after) {
-    const start = fromUs(sql, Number(page.after[0]));
+    const start = fromUs(sql, String(page.after[0]));
     bound.push(
       page.order === "asc" ? sql`minute >= ${start}` : sql`minute < ${start} + ${width}::interval`,
     );
   }
   return sql<PowerRow[]>`
-    SELECT machine_id, b AS bucket, (extract(epoch from b) * 1000000)::bigint AS at_us,
+    SELECT machine_id, b AS bucket, ${usText(sql, "b")} AS at_us,
       sum(samples)::float8 AS samples, sum(sum_mw)::float8 AS sum_mw, min(min_w) AS min_w,
       max(max_w) AS max_w, sum(energy_uj)::float8 AS energy_uj, sum(events)::float8 AS events,
       max(last_seq) AS last_seq

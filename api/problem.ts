@@ -16,23 +16,31 @@ export class ProblemError extends Error {
     readonly status: number,
     readonly title: string,
     detail: string,
-    options: { code?: string; cause?: unknown; extra?: Record<string, unknown> } = {},
+    options: {
+      code?: string;
+      cause?: unknown;
+      fields?: FieldProblem[];
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(detail, { cause: options.cause });
     this.code = options.code ?? title.toLowerCase().replaceAll(" ", "_");
-    this.extra = options.extra ?? {};
+    this.fields = options.fields;
+    this.headers = options.headers ?? {};
   }
-  /** Members added to the problem body. */
-  readonly extra: Record<string, unknown>;
+  /** Response headers that belong to this problem (Allow, Retry-After, WWW-Authenticate). */
+  readonly headers: Record<string, string>;
+  /** The offending inputs, when the problem is about some; the only member beyond RFC 9457's. */
+  readonly fields: FieldProblem[] | undefined;
 }
 
 /** 400: a request parameter or body is invalid; names the fields and the values seen. */
 export class BadRequestError extends ProblemError {
   override name = "BadRequestError";
-  constructor(readonly fields: FieldProblem[]) {
+  constructor(fields: FieldProblem[]) {
     super(400, "Bad Request", fields.map(describeField).join("; "), {
       code: "bad_request",
-      extra: { fields },
+      fields,
     });
   }
 }
@@ -40,8 +48,8 @@ export class BadRequestError extends ProblemError {
 /** 404: the resource does not exist. */
 export class NotFoundError extends ProblemError {
   override name = "NotFoundError";
-  constructor(detail: string, extra: Record<string, unknown> = {}) {
-    super(404, "Not Found", detail, { code: "not_found", extra });
+  constructor(detail: string, fields?: FieldProblem[]) {
+    super(404, "Not Found", detail, { code: "not_found", fields });
   }
 }
 
@@ -49,7 +57,10 @@ export class NotFoundError extends ProblemError {
 export class UnauthorizedError extends ProblemError {
   override name = "UnauthorizedError";
   constructor(detail: string) {
-    super(401, "Unauthorized", detail, { code: "unauthorized" });
+    super(401, "Unauthorized", detail, {
+      code: "unauthorized",
+      headers: { "www-authenticate": 'Bearer realm="signals"' },
+    });
   }
 }
 
@@ -69,11 +80,32 @@ export class ConflictError extends ProblemError {
   }
 }
 
+/** 405: the path exists, but not with this method. */
+export class MethodNotAllowedError extends ProblemError {
+  override name = "MethodNotAllowedError";
+  constructor(method: string, path: string, readonly allow: string[]) {
+    super(
+      405,
+      "Method Not Allowed",
+      `${path} does not answer ${method}; it answers ${allow.join(", ")}`,
+      {
+        code: "method_not_allowed",
+        headers: { allow: allow.join(", ") },
+      },
+    );
+  }
+}
+
 /** 503: a dependency (PostgreSQL, NATS, the replay engine) is unavailable or too slow. */
 export class UnavailableError extends ProblemError {
   override name = "UnavailableError";
-  constructor(detail: string, cause?: unknown) {
-    super(503, "Service Unavailable", detail, { code: "unavailable", cause });
+  constructor(detail: string, cause?: unknown, options: { retryAfterSec?: number } = {}) {
+    // A dependency that is down or slow is worth retrying shortly.
+    super(503, "Service Unavailable", detail, {
+      code: "unavailable",
+      cause,
+      headers: { "retry-after": String(options.retryAfterSec ?? 5) },
+    });
   }
 }
 
@@ -96,7 +128,16 @@ export function problemBody(error: ProblemError, instance: string): Record<strin
     detail: error.message,
     code: error.code,
     instance,
-    ...error.extra,
+    // `value` is always present, null when the field was absent, as the schema promises.
+    ...(error.fields
+      ? {
+        fields: error.fields.map((f) => ({
+          field: f.field,
+          value: f.value ?? null,
+          message: f.message,
+        })),
+      }
+      : {}),
   };
 }
 
@@ -108,6 +149,6 @@ export function problemResponse(
 ): Response {
   return new Response(JSON.stringify(problemBody(error, instance)), {
     status: error.status,
-    headers: { "content-type": "application/problem+json", ...headers },
+    headers: { ...error.headers, ...headers, "content-type": "application/problem+json" },
   });
 }

@@ -1,67 +1,83 @@
-/** Query-string schemas shared by the list endpoints, and parsing that names the bad field. */
-import { z } from "zod";
-import type { Context } from "hono";
+/** Query and body parameter schemas shared by the routes, with the formats they declare. */
+import { z } from "@hono/zod-openapi";
 import { MachineId } from "../events/mod.ts";
-import { BadRequestError, type FieldProblem } from "./problem.ts";
 import { parseTime } from "./time.ts";
 
-/** A time parameter: ISO 8601 or epoch milliseconds. */
+/** What a time parameter accepts: epoch milliseconds or an ISO 8601 date or date-time. */
+export const TIME_PATTERN =
+  "^(?:-?\\d{1,15}|\\d{4}-\\d{2}-\\d{2}(?:[T ]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:?\\d{2})?)?)$";
+
+/** A time parameter: ISO 8601 or epoch milliseconds, from year 0001 to 9999; a Date out. */
 export function timeParam(description: string) {
-  return z.string().optional().transform((text, ctx) => {
-    if (text === undefined) return undefined;
+  return z.string().transform((text, ctx) => {
     const date = parseTime(text);
     if (date === null) {
       ctx.addIssue({
         code: "custom",
-        message: "cannot be parsed as ISO 8601 or epoch milliseconds",
+        message: "cannot be parsed as ISO 8601 or epoch milliseconds (years 0001–9999)",
       });
       return z.NEVER;
     }
     return date;
-  }).meta({ description: `${description}, e.g. 2026-11-23T10:00:00Z or 1795428000000` });
+  }).optional().openapi({
+    type: "string",
+    pattern: TIME_PATTERN,
+    description: `${description}, e.g. 2026-11-23T10:00:00Z or 1795428000000`,
+    examples: ["2026-11-23T10:00:00Z", "1795428000000"],
+  });
 }
 
 /** A `limit` parameter: a whole number from 1 to `max`. */
 export function limitParam(defaultValue: number, max = 1000) {
   const message = `must be a whole number from 1 to ${max}`;
-  return z.string().optional().transform((text, ctx) => {
-    if (text === undefined) return defaultValue;
-    const n = /^\d{1,7}$/.test(text.trim()) ? Number(text) : NaN;
-    if (!(n >= 1 && n <= max)) {
-      ctx.addIssue({ code: "custom", message });
-      return z.NEVER;
-    }
-    return n;
-  }).meta({
-    description: `Rows per page, 1–${max} (default ${defaultValue})`,
-    type: "integer",
-    minimum: 1,
-    maximum: max,
-  });
+  return z.string().regex(/^\d{1,7}$/, message).transform(Number)
+    .pipe(z.number().min(1, message).max(max, message)).optional()
+    .transform((n) => n ?? defaultValue).openapi({
+      type: "integer",
+      minimum: 1,
+      maximum: max,
+      default: defaultValue,
+      description: `Rows per page, 1–${max} (default ${defaultValue})`,
+    });
 }
 
 /** Sort order by time; newest first by default. */
 export const orderParam = z.enum(["asc", "desc"], { message: "must be 'asc' or 'desc'" })
-  .default("desc").meta({ description: "Sort order (default desc: newest first)" });
+  .default("desc").openapi({ description: "Sort order (default desc: newest first)" });
 
 /** Opaque pagination cursor from a previous page's `next`. */
-export const cursorParam = z.string().optional().meta({
+export const cursorParam = z.string().regex(/^[A-Za-z0-9_-]{1,1024}$/, {
+  message: "is not a cursor issued by this list",
+}).optional().openapi({
   description: "Opaque cursor taken from a previous page's `next`",
+  pattern: "^[A-Za-z0-9_-]{1,1024}$",
 });
 
+/**
+ * A repeatable query parameter: one value arrives as a string, several as an array; both become
+ * an array.
+ */
+export function repeatable<T extends z.ZodType>(item: T, max: number) {
+  return z.preprocess(
+    (value) => typeof value === "string" ? [value] : value,
+    z.array(item).max(max, `may be repeated at most ${max} times`),
+  );
+}
+
 /** `machine`, repeatable. */
-export const machinesParam = z.array(MachineId).max(100, "may be repeated at most 100 times")
-  .optional().meta({ description: "Machine id; repeat for several machines" });
+export const machinesParam = repeatable(MachineId, 100).optional().openapi({
+  description: "Machine id; repeat for several machines",
+});
 
 /** `format=csv` asks for CSV; `Accept: text/csv` does too. */
 export const formatParam = z.enum(["json", "csv"], { message: "must be 'json' or 'csv'" })
-  .optional().meta({ description: "csv streams the whole result as CSV" });
+  .optional().openapi({ description: "csv streams the whole result as CSV" });
 
 /** A boolean flag given as true/false/1/0. */
 export function boolParam(description: string) {
   return z.enum(["true", "false", "1", "0"], { message: "must be true or false" }).optional()
     .transform((text) => text === undefined ? undefined : text === "true" || text === "1")
-    .meta({ description });
+    .openapi({ description });
 }
 
 /** Refinement: `from` must be before `to`. */
@@ -74,66 +90,5 @@ export function fromBeforeTo(
   }
 }
 
-/** Names of parameters that may be repeated; they arrive as arrays. */
-const REPEATABLE = new Set(["machine", "severity", "code", "state", "type"]);
-
-/** Reads the query string for `schema`'s keys and parses it; throws a 400 naming each bad field. */
-export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  const keys = objectKeys(schema);
-  // A misspelt parameter would otherwise be ignored silently and widen the answer.
-  const unknown = Object.keys(c.req.queries()).filter((key) => !keys.includes(key));
-  if (unknown.length > 0) {
-    throw new BadRequestError(
-      unknown.slice(0, 10).map((field) => ({
-        field,
-        value: c.req.query(field),
-        message: `is not a parameter of this endpoint (known: ${keys.join(", ") || "none"})`,
-      })),
-    );
-  }
-  const raw: Record<string, string | string[] | undefined> = {};
-  for (const key of keys) {
-    raw[key] = REPEATABLE.has(key) ? c.req.queries(key) : c.req.query(key);
-  }
-  return parseWith(schema, raw);
-}
-
-/** Parses `raw` with `schema`; throws a 400 naming each bad field and the value seen. */
-export function parseWith<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems: FieldProblem[] = [];
-  for (const issue of parsed.error.issues.slice(0, 10)) {
-    // A repeated query parameter is named without its index: 'machine', not 'machine.1'.
-    const named = issue.path.filter((part) => typeof part !== "number");
-    const field = named.length > 0 ? named.map(String).join(".") : "(body)";
-    problems.push({ field, value: valueAt(raw, issue.path), message: issue.message });
-  }
-  throw new BadRequestError(problems);
-}
-
-function valueAt(raw: unknown, path: PropertyKey[]): unknown {
-  let value = raw;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function objectKeys(schema: z.ZodType): string[] {
-  let inner: z.ZodType = schema;
-  // Refinements keep the object in `def.schema`/`in` depending on the wrapper.
-  while (!(inner instanceof z.ZodObject)) {
-    const def = (inner as unknown as { def: { in?: z.ZodType; schema?: z.ZodType } }).def;
-    const next = def.in ?? def.schema;
-    if (!next) return [];
-    inner = next;
-  }
-  return Object.keys(inner.shape);
-}
-
-/** Throws a 400 for one field. */
-export function badField(field: string, value: unknown, message: string): never {
-  throw new BadRequestError([{ field, value, message }]);
-}
+/** A query that takes no parameters; anything given is refused like on every other route. */
+export const NoQuery = z.strictObject({});

@@ -1,5 +1,8 @@
-/** Zod schemas of every response body; the OpenAPI document is generated from them. */
-import { z } from "zod";
+/**
+ * Zod schemas of every response body; the routes declare them, so `/openapi.json` is generated from
+ * them. Objects are strict, so a member the code adds without declaring it fails the contract tests.
+ */
+import { z } from "@hono/zod-openapi";
 import { MACHINE_STATES, SEVERITIES } from "../events/mod.ts";
 
 const time = z.iso.datetime().meta({ description: "ISO 8601 UTC" });
@@ -11,14 +14,14 @@ const common = {
 };
 
 /** A state change. */
-export const StateChangeRow = z.object({
+export const StateChangeRow = z.strictObject({
   ...common,
   from: z.enum(MACHINE_STATES).nullable(),
   to: z.enum(MACHINE_STATES),
 }).meta({ id: "StateChange" });
 
 /** An error event. */
-export const ErrorRow = z.object({
+export const ErrorRow = z.strictObject({
   ...common,
   code: z.string(),
   severity: z.enum(SEVERITIES),
@@ -26,23 +29,23 @@ export const ErrorRow = z.object({
 }).meta({ id: "Error" });
 
 /** A sensor reading. */
-export const SensorRow = z.object({
+export const SensorRow = z.strictObject({
   ...common,
   readings: z.record(z.string(), z.number()),
-  failure: z.object({ type: z.string(), progress: z.number() }).nullable(),
+  failure: z.strictObject({ type: z.string(), progress: z.number() }).nullable(),
 }).meta({ id: "SensorReading" });
 
 /** An x-ray scan summary. */
-export const XrayRow = z.object({
+export const XrayRow = z.strictObject({
   ...common,
   pointCount: z.number().int(),
-  bbox: z.object({
+  bbox: z.strictObject({
     minLat: z.number(),
     maxLat: z.number(),
     minLon: z.number(),
     maxLon: z.number(),
   }),
-  speed: z.object({ min: z.number(), avg: z.number(), max: z.number() }),
+  speed: z.strictObject({ min: z.number(), avg: z.number(), max: z.number() }),
   durationMs: z.number(),
 }).meta({ id: "XrayScan" });
 
@@ -53,7 +56,7 @@ export const XrayDetail = XrayRow.extend({
 }).meta({ id: "XrayScanDetail" });
 
 /** Power of one machine aggregated over one bucket. */
-export const PowerBucketRow = z.object({
+export const PowerBucketRow = z.strictObject({
   id: z.string().meta({ description: "machineId@bucketStart, with ~size for buckets over 1m" }),
   machineId: z.string(),
   bucket: time.meta({ description: "Start of the bucket (UTC, aligned to the epoch)" }),
@@ -69,22 +72,22 @@ export const PowerBucketRow = z.object({
 
 /** A page of a list. */
 export function pageOf<T extends z.ZodType>(row: T) {
-  return z.object({
+  return z.strictObject({
     data: z.array(row),
     next: z.string().nullable().meta({ description: "Cursor of the next page; null at the end" }),
   });
 }
 
 /** Latest state of a machine. */
-export const MachineRow = z.object({
+export const MachineRow = z.strictObject({
   machineId: z.string(),
   state: z.enum(MACHINE_STATES).nullable(),
   stateSince: time.nullable(),
   lastSeen: time,
   lastPowerW: z.number().nullable(),
   lastPowerAt: time.nullable(),
-  lastError: z.object({ code: z.string(), at: time }).nullable(),
-  errors: z.object({
+  lastError: z.strictObject({ code: z.string(), at: time }).nullable(),
+  errors: z.strictObject({
     info: z.number().int(),
     warning: z.number().int(),
     error: z.number().int(),
@@ -94,7 +97,7 @@ export const MachineRow = z.object({
 }).meta({ id: "Machine" });
 
 /** A failure episode. */
-export const FailureRow = z.object({
+export const FailureRow = z.strictObject({
   id: z.string().meta({ description: "Id of the event that started the episode" }),
   seq: z.number().int(),
   machineId: z.string(),
@@ -112,7 +115,7 @@ export const MachineDetail = MachineRow.extend({
 }).meta({ id: "MachineDetail" });
 
 /** Metadata of an event as stored in the stream. */
-export const RawMetadata = z.object({
+export const RawMetadata = z.strictObject({
   seq: z.number().int(),
   subject: z.string(),
   storedAt: time,
@@ -127,24 +130,27 @@ export const RawEvent = RawMetadata.extend({
 }).meta({ id: "RawEvent" });
 
 /** problem+json (RFC 9457). */
-export const Problem = z.object({
+export const Problem = z.strictObject({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
   code: z.string(),
   instance: z.string(),
-  fields: z.array(z.object({ field: z.string(), value: z.unknown(), message: z.string() }))
-    .optional(),
+  fields: z.array(z.strictObject({
+    field: z.string(),
+    value: z.unknown().nonoptional().meta({ description: "The value seen; null when absent" }),
+    message: z.string(),
+  })).optional().meta({ description: "The offending inputs" }),
 }).meta({ id: "Problem" });
 
 /** /health. */
-export const Health = z.object({
+export const Health = z.strictObject({
   status: z.enum(["ok", "degraded", "down"]),
-  components: z.object({
-    postgres: z.object({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
-    nats: z.object({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
-    projector: z.object({
+  components: z.strictObject({
+    postgres: z.strictObject({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
+    nats: z.strictObject({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
+    projector: z.strictObject({
       status: z.enum(["ok", "stale", "unknown"]),
       heartbeatAt: time.nullable(),
       eventsPerSec: z.number().nullable(),
@@ -156,7 +162,7 @@ export const Health = z.object({
 }).meta({ id: "Health" });
 
 /** A replay job. */
-export const ReplayJob = z.object({
+export const ReplayJob = z.strictObject({
   id: z.string(),
   projection: z.string(),
   state: z.enum(["running", "succeeded", "failed"]),

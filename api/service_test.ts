@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { publish, T0 } from "./_seed.ts";
 import { connect } from "@nats-io/transport-node";
 import { createApp } from "./app.ts";
+import { conforming } from "./_conformance.ts";
 import { quietLogger, startTestEnv } from "./_test_stack.ts";
 
 const PROJECTIONS = ["machines", "state_changes", "errors", "power_minutes"];
@@ -96,13 +97,13 @@ Deno.test("health, metrics, OpenAPI and docs describe the running service", asyn
     await t.step("with NATS gone, /health, /stream and raw events answer 503", async () => {
       const closed = await connect({ servers: env.stack.natsUrl });
       await closed.close();
-      const offline = createApp({
+      const offline = conforming(createApp({
         sql: env.sql,
         nats: closed,
         logger: quietLogger,
         now: () => now,
         settings: { apiKeys: [] },
-      });
+      }));
       const health = await offline.request("/health");
       assert.equal(health.status, 503);
       const body = await health.json();

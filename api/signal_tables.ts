@@ -1,6 +1,7 @@
 /** List specs of the signal types kept one row per event: state changes, errors, sensors, x-rays. */
 import type { Row, Sql } from "postgres";
 import { afterTimeKey, and, anyOf, dir, limitOf, window } from "./_sql.ts";
+import { usText } from "./db.ts";
 import type { ListSpec, Page } from "./list.ts";
 import { iso } from "./time.ts";
 
@@ -30,7 +31,7 @@ type EventRow = Row & {
   event_id: string;
   machine_id: string;
   at: Date;
-  at_us: number;
+  at_us: string;
 };
 
 const base = (row: EventRow) => ({
@@ -126,7 +127,7 @@ export function eventTableSpec(
     keyKinds: ["time", "seq"],
     query: (sql: Sql, page: Page) =>
       sql<EventRow[]>`
-        SELECT *, (extract(epoch from at) * 1000000)::bigint AS at_us
+        SELECT *, ${usText(sql, "at")} AS at_us
         FROM ${sql(EVENT_TABLES[type])}
         WHERE ${
         and(sql, [
@@ -151,6 +152,6 @@ export async function eventById(
   { type, id }: { type: EventTableType; id: string },
 ): Promise<Record<string, unknown> & { seq: number } | undefined> {
   const [row] = await sql<EventRow[]>`
-    SELECT *, 0::bigint AS at_us FROM ${sql(EVENT_TABLES[type])} WHERE event_id = ${id}`;
+    SELECT *, '0' AS at_us FROM ${sql(EVENT_TABLES[type])} WHERE event_id = ${id}`;
   return row ? { ...base(row), ...PRESENT[type].json(row) } : undefined;
 }

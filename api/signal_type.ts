@@ -7,6 +7,5 @@ export function signalType(text: string): SignalType {
   if ((SIGNAL_TYPES as readonly string[]).includes(text)) return text as SignalType;
   throw new NotFoundError(
     `Unknown signal type '${text}': valid types are ${SIGNAL_TYPES.join(", ")}`,
-    { validTypes: SIGNAL_TYPES },
   );
 }

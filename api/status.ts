@@ -1,7 +1,7 @@
 /** Health of PostgreSQL, NATS and the projector, and projector lag, computed from their tables. */
 import { STREAM_NAME } from "../events/mod.ts";
 import type { AppContext } from "./_context.ts";
-import { iso } from "./time.ts";
+import { readProjectorHealth } from "../projector/mod.ts";
 
 /** The status of one dependency. */
 export interface ComponentStatus {
@@ -41,15 +41,13 @@ function message(error: unknown): string {
 }
 
 async function readTables(ctx: AppContext) {
-  const [status, checkpoints, dead] = await Promise.all([
-    ctx.sql<{ heartbeat_at: Date; events_per_sec: number }[]>`
-      SELECT heartbeat_at, events_per_sec FROM projector_status
-      ORDER BY heartbeat_at DESC LIMIT 1`,
+  const [health, checkpoints] = await Promise.all([
+    readProjectorHealth(ctx.sql),
+    // Per projection, for /metrics; the projector's health gives only the lowest.
     ctx.sql<{ projection: string; last_seq: number }[]>`
       SELECT projection, last_seq FROM projection_checkpoints`,
-    ctx.sql<{ n: number }[]>`SELECT count(*)::bigint AS n FROM dead_letters`,
   ]);
-  return { status: status[0], checkpoints, deadLetters: dead[0]?.n ?? 0 };
+  return { health, checkpoints };
 }
 
 async function streamLastSeq(ctx: AppContext): Promise<number> {
@@ -83,20 +81,20 @@ export async function serviceStatus(ctx: AppContext, timeoutMs = 2000): Promise<
   const checkpoints = Object.fromEntries(
     (t?.checkpoints ?? []).map((r) => [r.projection, r.last_seq]),
   );
-  const lowest = t && t.checkpoints.length > 0 ? Math.min(...Object.values(checkpoints)) : 0;
   const staleMs = ctx.settings.projectorStaleMs ?? 30_000;
-  const heartbeat = t?.status?.heartbeat_at;
+  const heartbeat = t?.health.heartbeatAt ? Date.parse(t.health.heartbeatAt) : undefined;
   const projector: ProjectorStatus = {
-    status: !heartbeat
+    status: heartbeat === undefined
       ? "unknown"
-      : ctx.now().getTime() - heartbeat.getTime() <= staleMs
+      : ctx.now().getTime() - heartbeat <= staleMs
       ? "ok"
       : "stale",
-    heartbeatAt: iso(heartbeat),
-    eventsPerSec: t?.status?.events_per_sec ?? null,
-    lag: seq === null || !t ? null : Math.max(0, seq - lowest),
+    heartbeatAt: t?.health.heartbeatAt ?? null,
+    eventsPerSec: t?.health.heartbeatAt ? t.health.eventsPerSec : null,
+    // The stream's own last sequence is fresher than the one the projector last reported.
+    lag: seq === null || !t ? null : Math.max(0, seq - t.health.checkpointSeq),
     streamLastSeq: seq,
     checkpoints,
   };
-  return { postgres, nats, projector, deadLetters: t?.deadLetters ?? null };
+  return { postgres, nats, projector, deadLetters: t?.health.deadLetters ?? null };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SignalEvent } from "../events/mod.ts";
-import { idOf, publish } from "./_seed.ts";
+import { idOf, publish, seedMachines } from "./_seed.ts";
 import { startTestEnv } from "./_test_stack.ts";
 import { streamSubjects } from "./routes/stream.ts";
 
@@ -44,6 +44,7 @@ Deno.test("stream subjects cover each type and machine asked for", () => {
 
 Deno.test("SSE delivers freshly published events within a second and cleans up", async (t) => {
   const env = await startTestEnv();
+  await seedMachines(env.sql, ["idle", "running"]);
   const shutdown = new AbortController();
   const app = env.app({ signal: shutdown.signal, settings: { apiKeys: [], sseHeartbeatMs: 200 } });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);

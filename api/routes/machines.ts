@@ -1,8 +1,8 @@
-/** `/machines`, `/machines/:id` and `/failures`. */
-import { Hono } from "hono";
-import { z } from "zod";
+/** `/machines`, `/machines/:id` and `/failures`, each with its contract. */
+import { createRoute, z } from "@hono/zod-openapi";
 import { MACHINE_STATES, MachineId } from "../../events/mod.ts";
 import type { AppContext } from "../_context.ts";
+import { guarded, jsonAnswer, NOT_MODIFIED, problems, routeApp } from "../_route.ts";
 import { assertMachinesExist } from "../db.ts";
 import { jsonWithEtag } from "../etag.ts";
 import { respondList } from "../list.ts";
@@ -15,24 +15,26 @@ import {
   fromBeforeTo,
   limitParam,
   machinesParam,
+  NoQuery,
   orderParam,
-  parseQuery,
-  parseWith,
+  repeatable,
   timeParam,
 } from "../query.ts";
 import { FailureRow, MachineDetail, MachineRow, pageOf } from "../schemas.ts";
 
 /** Query of `GET /machines`. */
-export const MachinesQuery = z.object({
-  state: z.array(z.enum(MACHINE_STATES, { message: `must be one of ${MACHINE_STATES.join(", ")}` }))
-    .optional().meta({ description: "Current state; repeatable" }),
+export const MachinesQuery = z.strictObject({
+  state: repeatable(
+    z.enum(MACHINE_STATES, { message: `must be one of ${MACHINE_STATES.join(", ")}` }),
+    4,
+  ).optional().openapi({ description: "Current state; repeatable" }),
   limit: limitParam(100),
   cursor: cursorParam,
   format: formatParam,
 });
 
 /** Query of `GET /failures`. */
-export const FailuresQuery = z.object({
+export const FailuresQuery = z.strictObject({
   machine: machinesParam,
   from: timeParam("Episodes still going on at or after this time"),
   to: timeParam("Episodes started before this time"),
@@ -43,78 +45,95 @@ export const FailuresQuery = z.object({
   format: formatParam,
 }).superRefine(fromBeforeTo);
 
-const MachineParams = z.object({ id: MachineId });
+const MachineParams = z.object({
+  id: MachineId.meta({ description: "Machine id" }),
+});
 
 /** The machine and failure routes. */
-export function machineRoutes(ctx: AppContext): Hono {
-  const app = new Hono();
-  ctx.docs.push(
-    {
+export function machineRoutes(ctx: AppContext) {
+  const app = routeApp();
+  const { security, denied } = guarded(ctx, "read");
+
+  app.openapi(
+    createRoute({
       method: "get",
       path: "/machines",
+      operationId: "listMachines",
       summary: "Latest state of every machine, by machine id",
-      tag: "machines",
-      auth: "read",
-      query: MachinesQuery,
+      tags: ["machines"],
+      security,
+      request: { query: MachinesQuery },
       responses: {
-        200: { description: "A page of machines", schema: pageOf(MachineRow), csv: true },
+        200: jsonAnswer("A page of machines", pageOf(MachineRow), { csv: true }),
+        ...problems(400, 503),
+        ...denied,
       },
-    },
-    {
-      method: "get",
-      path: "/machines/{id}",
-      summary: "One machine: state, current power, last 10 errors, ongoing failure",
-      tag: "machines",
-      auth: "read",
-      params: MachineParams,
-      responses: { 200: { description: "The machine", schema: MachineDetail } },
-      errors: [400, 404],
-    },
-    {
-      method: "get",
-      path: "/failures",
-      summary: "Failure episodes overlapping a window",
-      tag: "machines",
-      auth: "read",
-      query: FailuresQuery,
-      responses: {
-        200: { description: "A page of episodes", schema: pageOf(FailureRow), csv: true },
-      },
-      errors: [400, 404],
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      return await respondList(c, machineSpec({ state: q.state }), {
+        sql: ctx.sql,
+        order: "asc",
+        limit: q.limit,
+        cursor: q.cursor,
+        format: q.format,
+        filename: "machines.csv",
+      });
     },
   );
 
-  app.get("/machines", async (c) => {
-    const q = parseQuery(c, MachinesQuery);
-    return await respondList(c, machineSpec({ state: q.state }), {
-      sql: ctx.sql,
-      order: "asc",
-      limit: q.limit,
-      cursor: q.cursor,
-      format: q.format,
-      filename: "machines.csv",
-    });
-  });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/machines/{id}",
+      operationId: "getMachine",
+      summary: "One machine: state, current power, last 10 errors, ongoing failure",
+      tags: ["machines"],
+      security,
+      request: { params: MachineParams, query: NoQuery },
+      responses: {
+        200: jsonAnswer("The machine", MachineDetail),
+        ...problems(400, 404, 503),
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const detail = await machineDetail(ctx.sql, id);
+      if (!detail) throw new NotFoundError(`Unknown machine '${id}'`);
+      return jsonWithEtag(c, detail);
+    },
+  );
 
-  app.get("/machines/:id", async (c) => {
-    const { id } = parseWith(MachineParams, { id: c.req.param("id") });
-    const detail = await machineDetail(ctx.sql, id);
-    if (!detail) throw new NotFoundError(`Unknown machine '${id}'`);
-    return await jsonWithEtag(c, detail);
-  });
-
-  app.get("/failures", async (c) => {
-    const q = parseQuery(c, FailuresQuery);
-    await assertMachinesExist(ctx.sql, q.machine);
-    return await respondList(c, failureSpec({ ...q, machines: q.machine }), {
-      sql: ctx.sql,
-      order: q.order,
-      limit: q.limit,
-      cursor: q.cursor,
-      format: q.format,
-      cacheable: q.to !== undefined && q.to.getTime() <= ctx.now().getTime(),
-      filename: "failures.csv",
-    });
-  });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/failures",
+      operationId: "listFailures",
+      summary: "Failure episodes overlapping a window",
+      tags: ["machines"],
+      security,
+      request: { query: FailuresQuery },
+      responses: {
+        200: jsonAnswer("A page of episodes", pageOf(FailureRow), { csv: true }),
+        ...NOT_MODIFIED,
+        ...problems(400, 404, 503),
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      await assertMachinesExist(ctx.sql, q.machine);
+      return await respondList(c, failureSpec({ ...q, machines: q.machine }), {
+        sql: ctx.sql,
+        order: q.order,
+        limit: q.limit,
+        cursor: q.cursor,
+        format: q.format,
+        cacheable: q.to !== undefined && q.to.getTime() <= ctx.now().getTime(),
+        filename: "failures.csv",
+      });
+    },
+  );
   return app;
 }

@@ -1,100 +1,123 @@
-/** `/health`, `/metrics`, `/openapi.json` and `/docs`. */
-import { Hono } from "hono";
+/** `/health`, `/metrics`, `/docs` and `/docs/app.js`. */
+import { createRoute, z } from "@hono/zod-openapi";
 import type { AppContext } from "../_context.ts";
+import { problems, routeApp } from "../_route.ts";
 import { DOCS_HTML, DOCS_SCRIPT } from "../docs_page.ts";
 import { gaugeLines } from "../metrics.ts";
-import { buildOpenApi } from "../openapi.ts";
+import { NoQuery } from "../query.ts";
 import { Health } from "../schemas.ts";
 import { serviceStatus } from "../status.ts";
 
-/** The service routes. */
-export function serviceRoutes(ctx: AppContext): Hono {
-  const app = new Hono();
-  ctx.docs.push(
-    {
+const text = (description: string, type: string) => ({
+  description,
+  content: { [type]: { schema: z.string() } },
+});
+
+/** The service routes; anyone may call them. */
+export function serviceRoutes(ctx: AppContext) {
+  const app = routeApp();
+  const open = { security: [], tags: ["service"], request: { query: NoQuery } };
+
+  app.openapi(
+    createRoute({
       method: "get",
       path: "/health",
+      operationId: "getHealth",
       summary: "Status of PostgreSQL, NATS and the projector, with projector lag",
-      tag: "service",
-      auth: "open",
-      responses: { 200: { description: "Everything is up", schema: Health } },
-      errors: [503],
-    },
-    {
-      method: "get",
-      path: "/metrics",
-      summary: "Prometheus metrics",
-      tag: "service",
-      auth: "open",
-      responses: { 200: { description: "Prometheus text format" } },
-      errors: [],
-    },
-    {
-      method: "get",
-      path: "/openapi.json",
-      summary: "This document",
-      tag: "service",
-      auth: "read",
-      responses: { 200: { description: "OpenAPI 3.1" } },
-      errors: [],
+      ...open,
+      responses: {
+        200: {
+          description: "Everything is up",
+          content: { "application/json": { schema: Health } },
+        },
+        ...problems(400),
+        503: {
+          description: "A dependency is down or the projector is stale",
+          content: { "application/json": { schema: Health } },
+        },
+      },
+    }),
+    async (c) => {
+      const s = await serviceStatus(ctx);
+      const up = s.postgres.status === "ok" && s.nats.status === "ok";
+      const healthy = up && s.projector.status === "ok";
+      const body = {
+        status: healthy ? "ok" as const : up ? "degraded" as const : "down" as const,
+        components: { postgres: s.postgres, nats: s.nats, projector: s.projector },
+      };
+      return c.json(body, healthy ? 200 : 503, { "cache-control": "no-store" });
     },
   );
 
-  app.get("/health", async (c) => {
-    const s = await serviceStatus(ctx);
-    const up = s.postgres.status === "ok" && s.nats.status === "ok";
-    const healthy = up && s.projector.status === "ok";
-    const body = {
-      status: healthy ? "ok" : up ? "degraded" : "down",
-      components: { postgres: s.postgres, nats: s.nats, projector: s.projector },
-    };
-    return c.json(body, healthy ? 200 : 503, { "cache-control": "no-store" });
-  });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/metrics",
+      operationId: "getMetrics",
+      summary: "Prometheus metrics",
+      ...open,
+      responses: { 200: text("Prometheus text format 0.0.4", "text/plain"), ...problems(400) },
+    }),
+    async (c) => {
+      const s = await serviceStatus(ctx);
+      const heartbeatAge = s.projector.heartbeatAt
+        ? (ctx.now().getTime() - Date.parse(s.projector.heartbeatAt)) / 1000
+        : null;
+      const body = ctx.metrics.http.render() +
+        ctx.metrics.sseClients.render() +
+        ctx.metrics.sseSubscriptions.render() +
+        gaugeLines("api_dependency_up", "1 when the dependency answers", [
+          [{ dependency: "postgres" }, s.postgres.status === "ok" ? 1 : 0],
+          [{ dependency: "nats" }, s.nats.status === "ok" ? 1 : 0],
+        ]) +
+        gaugeLines("projector_lag_events", "Stream last sequence minus the lowest checkpoint", [
+          [{}, s.projector.lag],
+        ]) +
+        gaugeLines(
+          "projector_checkpoint_seq",
+          "Last stream sequence committed per projection",
+          Object.entries(s.projector.checkpoints).map(([projection, seq]) => [{ projection }, seq]),
+        ) +
+        gaugeLines("projector_events_per_second", "Events projected per second", [
+          [{}, s.projector.eventsPerSec],
+        ]) +
+        gaugeLines("projector_heartbeat_age_seconds", "Seconds since the projector's heartbeat", [
+          [{}, heartbeatAge],
+        ]) +
+        gaugeLines("stream_last_seq", "Last sequence of the SIGNALS stream", [
+          [{}, s.projector.streamLastSeq],
+        ]) +
+        gaugeLines("dead_letters_total", "Events recorded in dead_letters", [[{}, s.deadLetters]]);
+      return c.text(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    },
+  );
 
-  app.get("/metrics", async (c) => {
-    const s = await serviceStatus(ctx);
-    const heartbeatAge = s.projector.heartbeatAt
-      ? (ctx.now().getTime() - Date.parse(s.projector.heartbeatAt)) / 1000
-      : null;
-    const text = ctx.metrics.http.render() +
-      ctx.metrics.sseClients.render() +
-      ctx.metrics.sseSubscriptions.render() +
-      gaugeLines("api_dependency_up", "1 when the dependency answers", [
-        [{ dependency: "postgres" }, s.postgres.status === "ok" ? 1 : 0],
-        [{ dependency: "nats" }, s.nats.status === "ok" ? 1 : 0],
-      ]) +
-      gaugeLines("projector_lag_events", "Stream last sequence minus the lowest checkpoint", [
-        [{}, s.projector.lag],
-      ]) +
-      gaugeLines(
-        "projector_checkpoint_seq",
-        "Last stream sequence committed per projection",
-        Object.entries(s.projector.checkpoints).map(([projection, seq]) => [{ projection }, seq]),
-      ) +
-      gaugeLines("projector_events_per_second", "Events projected per second", [
-        [{}, s.projector.eventsPerSec],
-      ]) +
-      gaugeLines("projector_heartbeat_age_seconds", "Seconds since the projector's heartbeat", [
-        [{}, heartbeatAge],
-      ]) +
-      gaugeLines("stream_last_seq", "Last sequence of the SIGNALS stream", [
-        [{}, s.projector.streamLastSeq],
-      ]) +
-      gaugeLines("dead_letters_total", "Events recorded in dead_letters", [[{}, s.deadLetters]]);
-    return c.text(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-  });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/docs",
+      operationId: "getDocsPage",
+      summary: "A page that renders this document and sends requests",
+      ...open,
+      responses: { 200: text("The page", "text/html"), ...problems(400) },
+    }),
+    (c) => c.html(DOCS_HTML),
+  );
 
-  let openapi: unknown;
-  app.get("/openapi.json", (c) => {
-    openapi ??= buildOpenApi(ctx.docs, { title: "Signal service API", version: "1.0.0" });
-    return c.json(openapi);
-  });
-
-  app.get("/docs", (c) => c.html(DOCS_HTML));
-  app.get("/docs/app.js", (c) =>
-    c.body(DOCS_SCRIPT, 200, {
-      "content-type": "text/javascript; charset=utf-8",
-      "cache-control": "public, max-age=300",
-    }));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/docs/app.js",
+      operationId: "getDocsScript",
+      summary: "The docs page's script",
+      ...open,
+      responses: { 200: text("The script", "text/javascript"), ...problems(400) },
+    }),
+    (c) =>
+      c.body(DOCS_SCRIPT, 200, {
+        "content-type": "text/javascript; charset=utf-8",
+        "cache-control": "public, max-age=300",
+      }),
+  );
   return app;
 }

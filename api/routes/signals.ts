@@ -1,19 +1,32 @@
-/** `/signals/:type` and its latest, by-id and raw sub-resources. */
-import { Hono } from "hono";
-import type { SignalType } from "../../events/mod.ts";
-import type { AppContext } from "../_context.ts";
-import { assertMachinesExist } from "../db.ts";
-import { jsonWithEtag } from "../etag.ts";
+/** `/signals/:type` and `/signals/:type/latest`: keyset-paginated lists, as JSON or CSV. */
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Row } from "postgres";
+import { SIGNAL_TYPES, type SignalType } from "../../events/mod.ts";
+import type { AppContext } from "../_context.ts";
+import { guarded, jsonAnswer, NOT_MODIFIED, problems, routeApp } from "../_route.ts";
+import { assertMachinesExist } from "../db.ts";
 import { type ListSpec, respondList } from "../list.ts";
 import { BUCKETS, powerSpec } from "../power.ts";
 import { BadRequestError } from "../problem.ts";
 import { signalType } from "../signal_type.ts";
-import { parseQuery } from "../query.ts";
 import { LatestQuery, SignalQuery } from "../signal_query.ts";
 import { eventTableSpec, type SignalFilter } from "../signal_tables.ts";
-import { signalDocs } from "./signals_docs.ts";
-import { bySignalId, rawRoute } from "./signal_record.ts";
+import {
+  ErrorRow,
+  pageOf,
+  PowerBucketRow,
+  SensorRow,
+  StateChangeRow,
+  XrayRow,
+} from "../schemas.ts";
+
+/** The `{type}` path parameter; an unknown type is a 404, as for any missing resource. */
+export const TypeParam = z.object({
+  type: z.string().openapi({ enum: [...SIGNAL_TYPES], description: "Signal type" }),
+});
+
+/** A record of any signal type, as listed. */
+export const AnySignalRow = z.union([StateChangeRow, ErrorRow, PowerBucketRow, SensorRow, XrayRow]);
 
 const ONLY_FOR: Record<string, SignalType> = {
   state: "state_change",
@@ -32,58 +45,80 @@ function specFor(
   return spec as unknown as ListSpec<Row, unknown>;
 }
 
-/** The signal routes. */
-export function signalRoutes(ctx: AppContext): Hono {
-  const app = new Hono();
-  ctx.docs.push(...signalDocs());
+/** The signal list routes. */
+export function signalRoutes(ctx: AppContext) {
+  const app = routeApp();
+  const { security, denied } = guarded(ctx, "read");
 
-  app.get("/signals/:type", async (c) => {
-    const type = signalType(c.req.param("type"));
-    const q = parseQuery(c, SignalQuery);
-    const misplaced = Object.entries(ONLY_FOR).filter(([field, only]) =>
-      only !== type && c.req.query(field) !== undefined
-    );
-    if (misplaced.length > 0) {
-      throw new BadRequestError(misplaced.map(([field, only]) => ({
-        field,
-        value: c.req.query(field),
-        message: `applies only to type ${only}, not ${type}`,
-      })));
-    }
-    await assertMachinesExist(ctx.sql, q.machine);
-    const filter = { ...q, machines: q.machine };
-    return await respondList(c, specFor(type, filter, q.bucket), {
-      sql: ctx.sql,
-      order: q.order,
-      limit: q.limit,
-      cursor: q.cursor,
-      format: q.format,
-      cacheable: q.to !== undefined && q.to.getTime() <= ctx.now().getTime(),
-      filename: `${type}.csv`,
-    });
-  });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/signals/{type}",
+      operationId: "listSignals",
+      summary: "Signals in a time window, keyset-paginated; power as buckets",
+      tags: ["signals"],
+      security,
+      request: { params: TypeParam, query: SignalQuery },
+      responses: {
+        200: jsonAnswer("A page of records", pageOf(AnySignalRow), { csv: true }),
+        ...NOT_MODIFIED,
+        ...problems(400, 404, 503),
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const type = signalType(c.req.valid("param").type);
+      const q = c.req.valid("query");
+      const misplaced = Object.entries(ONLY_FOR).filter(([field, only]) =>
+        only !== type && c.req.query(field) !== undefined
+      );
+      if (misplaced.length > 0) {
+        throw new BadRequestError(misplaced.map(([field, only]) => ({
+          field,
+          value: c.req.query(field),
+          message: `applies only to type ${only}, not ${type}`,
+        })));
+      }
+      await assertMachinesExist(ctx.sql, q.machine);
+      return await respondList(c, specFor(type, { ...q, machines: q.machine }, q.bucket), {
+        sql: ctx.sql,
+        order: q.order,
+        limit: q.limit,
+        cursor: q.cursor,
+        format: q.format,
+        cacheable: q.to !== undefined && q.to.getTime() <= ctx.now().getTime(),
+        filename: `${type}.csv`,
+      });
+    },
+  );
 
-  app.get("/signals/:type/latest", async (c) => {
-    const type = signalType(c.req.param("type"));
-    const q = parseQuery(c, LatestQuery);
-    await assertMachinesExist(ctx.sql, q.machine);
-    const spec = specFor(type, { machines: q.machine }, "1m");
-    return await respondList(c, spec, {
-      sql: ctx.sql,
-      order: "desc",
-      limit: q.limit,
-      format: q.format,
-      filename: `${type}_latest.csv`,
-    });
-  });
-
-  app.get("/signals/:type/:id", async (c) => {
-    const type = signalType(c.req.param("type"));
-    const record = await bySignalId(ctx, { type, id: c.req.param("id") });
-    return await jsonWithEtag(c, record, { cacheable: true });
-  });
-
-  app.get("/signals/:type/:id/raw", (c) => rawRoute(ctx, c, { payload: true }));
-  app.get("/signals/:type/:id/raw/metadata", (c) => rawRoute(ctx, c, { payload: false }));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/signals/{type}/latest",
+      operationId: "latestSignals",
+      summary: "The newest records, newest first",
+      tags: ["signals"],
+      security,
+      request: { params: TypeParam, query: LatestQuery },
+      responses: {
+        200: jsonAnswer("The newest records", pageOf(AnySignalRow), { csv: true }),
+        ...problems(400, 404, 503),
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const type = signalType(c.req.valid("param").type);
+      const q = c.req.valid("query");
+      await assertMachinesExist(ctx.sql, q.machine);
+      return await respondList(c, specFor(type, { machines: q.machine }, "1m"), {
+        sql: ctx.sql,
+        order: "desc",
+        limit: q.limit,
+        format: q.format,
+        filename: `${type}_latest.csv`,
+      });
+    },
+  );
   return app;
 }

@@ -1,18 +1,21 @@
 /** `/stream`: live signals as Server-Sent Events, from core NATS subscriptions. */
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { z } from "zod";
 import type { Subscription } from "@nats-io/nats-core";
-import { decodeEvent, SIGNAL_TYPES, subjectFilter } from "../../events/mod.ts";
+import { decodeEvent, MachineId, SIGNAL_TYPES, subjectFilter } from "../../events/mod.ts";
 import type { AppContext } from "../_context.ts";
+import { guarded, problems, routeApp } from "../_route.ts";
+import { assertMachinesExist } from "../db.ts";
 import { UnavailableError } from "../problem.ts";
-import { machinesParam, parseQuery } from "../query.ts";
+import { repeatable } from "../query.ts";
 
 /** Query of `GET /stream`. */
-export const StreamQuery = z.object({
-  type: z.array(z.enum(SIGNAL_TYPES, { message: `must be one of ${SIGNAL_TYPES.join(", ")}` }))
-    .max(5).optional().meta({ description: "Signal type; repeatable; all when absent" }),
-  machine: machinesParam.unwrap().max(20, "may be repeated at most 20 times").optional().meta({
+export const StreamQuery = z.strictObject({
+  type: repeatable(
+    z.enum(SIGNAL_TYPES, { message: `must be one of ${SIGNAL_TYPES.join(", ")}` }),
+    5,
+  ).optional().openapi({ description: "Signal type; repeatable; all when absent" }),
+  machine: repeatable(MachineId, 20).optional().openapi({
     description: "Machine id; repeatable; all when absent",
   }),
 });
@@ -29,24 +32,33 @@ export function streamSubjects(types?: string[], machines?: string[]): string[] 
 }
 
 /** The SSE route. */
-export function streamRoutes(ctx: AppContext): Hono {
-  const app = new Hono();
-  ctx.docs.push({
+export function streamRoutes(ctx: AppContext) {
+  const app = routeApp();
+  const { security, denied } = guarded(ctx, "read");
+  const route = createRoute({
     method: "get",
     path: "/stream",
+    operationId: "streamSignals",
     summary: "Live signals as Server-Sent Events, with a heartbeat event",
-    tag: "stream",
-    auth: "read",
-    query: StreamQuery,
+    tags: ["stream"],
+    security,
+    request: { query: StreamQuery },
     responses: {
-      200: { description: "An event stream; each event is named by its type", sse: true },
+      200: {
+        description: "An event stream: `ready`, then one event per signal named by its type, " +
+          "and `heartbeat`",
+        content: { "text/event-stream": { schema: z.string() } },
+      },
+      ...problems(400, 404, 503),
+      ...denied,
     },
-    errors: [400, 503],
   });
 
-  app.get("/stream", (c) => {
-    const q = parseQuery(c, StreamQuery);
+  app.openapi(route, async (c) => {
+    const q = c.req.valid("query");
     if (ctx.nats.isClosed()) throw new UnavailableError("NATS connection is closed");
+    // An unknown machine is a 404, as on /signals, rather than a stream that stays silent.
+    await assertMachinesExist(ctx.sql, q.machine);
     const heartbeatMs = ctx.settings.sseHeartbeatMs ?? 15_000;
     const maxPending = ctx.settings.sseMaxPending ?? 10_000;
     return streamSSE(c, async (stream) => {

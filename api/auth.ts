@@ -1,5 +1,5 @@
 /** API keys: parsing `API_KEYS`, constant-time lookup, and the middleware that enforces roles. */
-import { createHash } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { ForbiddenError, UnauthorizedError } from "./problem.ts";
 
@@ -38,20 +38,13 @@ function digest(text: string): Uint8Array {
   return createHash("sha256").update(text).digest();
 }
 
-/** True when both byte arrays are equal, taking the same time wherever they differ. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i % b.length] ?? 0);
-  return diff === 0;
-}
-
 /** Finds the role of a presented key, comparing against every configured key in constant time. */
 export function roleOf(presented: string, keys: ApiKey[]): Role | undefined {
   // Comparing digests makes the time independent of key length and of where keys differ.
   const seen = digest(presented);
   let found: Role | undefined;
   for (const candidate of keys) {
-    if (constantTimeEqual(seen, digest(candidate.key)) && found !== "admin") {
+    if (timingSafeEqual(seen, digest(candidate.key)) && found !== "admin") {
       found = candidate.role;
     }
   }

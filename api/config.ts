@@ -1,45 +1,88 @@
-/** The API's configuration, read once from the environment. */
+/** The API's configuration, read once from the environment (see `lib/config.ts` for the pattern). */
 import { z } from "zod";
-import { ConfigError, natsUrlList, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+import { ConfigError, type LogLevel, parseEnv, positiveInt, SharedEnv } from "../lib/mod.ts";
 import { type ApiKey, parseApiKeys } from "./auth.ts";
 
-/** Environment variables read by the API. */
-export const ApiEnv = z.object({
-  PORT: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
-    .min(0, "must be 0–65535").max(65535, "must be 0–65535").default(8080),
-  HOSTNAME: z.string().default("0.0.0.0"),
-  NATS_URL: natsUrlList(["nats:", "tls:", "ws:", "wss:"]).default("nats://127.0.0.1:4222"),
-  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
-    "postgres://postgres@127.0.0.1:5432/signals",
+/** Environment variables read by the API, with their defaults and meaning. */
+export const ApiEnv = SharedEnv.pick({
+  PORT: true,
+  NATS_URL: true,
+  DATABASE_URL: true,
+  SIGNING_KEY: true,
+  LOG_LEVEL: true,
+}).extend({
+  HOSTNAME: z.string().default("0.0.0.0").describe("The interface the API listens on."),
+  API_KEYS: z.string().default("").describe(
+    "Comma-separated `key:role` pairs, role `read` or `admin`, keys at least 8 characters. " +
+      "Empty: reads are open and admin endpoints refused.",
   ),
-  API_KEYS: z.string().default(""),
-  PUBLIC_READS: z.stringbool({ error: "must be true or false" }).default(false),
+  PUBLIC_READS: z.stringbool({ error: "must be true or false" }).default(false).describe(
+    "When true, reads need no key even when API_KEYS is set; admin endpoints still do.",
+  ),
   CORS_ORIGINS: z.string().default("").transform((value) =>
     value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")
+  ).describe("Comma-separated origins allowed by CORS; `*` allows any. Empty: no CORS."),
+  QUERY_TIMEOUT_MS: positiveInt(5000)
+    .describe("Statement timeout of every API query, in ms; a slower query answers 503."),
+  BODY_LIMIT_BYTES: positiveInt(65_536).describe("Largest accepted request body, in bytes."),
+  SSE_HEARTBEAT_MS: positiveInt(15_000).describe("Interval between `/stream` heartbeats, in ms."),
+  PROJECTOR_STALE_MS: positiveInt(30_000).describe(
+    "A projector heartbeat older than this makes `/health` report the projector stale, in ms.",
   ),
-  QUERY_TIMEOUT_MS: positiveInt(5000),
-  BODY_LIMIT_BYTES: positiveInt(65_536),
-  SSE_HEARTBEAT_MS: positiveInt(15_000),
-  PROJECTOR_STALE_MS: positiveInt(30_000),
-  DB_POOL_SIZE: positiveInt(10),
-  /** The live projector's key, so replay jobs dead-letter the same events. */
-  SIGNING_KEY: z.string().optional(),
-  /** Replay jobs run long bulk statements, so their pool gets a timeout of its own. */
-  REPLAY_STATEMENT_TIMEOUT_MS: positiveInt(600_000),
+  DB_POOL_SIZE: positiveInt(10).describe("Connections in the API's PostgreSQL pool."),
+  REPLAY_STATEMENT_TIMEOUT_MS: positiveInt(600_000).describe(
+    "Statement timeout of replay jobs started through `/admin/replay`, in ms: they run long " +
+      "bulk statements, so their pool has a timeout of its own.",
+  ),
 });
 
-/** The parsed configuration. */
-export type ApiConfig = Omit<z.infer<typeof ApiEnv>, "API_KEYS"> & { API_KEYS: ApiKey[] };
+/** The API's settings, camelCase. */
+export interface ApiConfig {
+  port: number;
+  hostname: string;
+  natsUrl: string;
+  databaseUrl: string;
+  /** The live projector's key, so replay jobs dead-letter the same events. */
+  signingKey: string | undefined;
+  logLevel: LogLevel;
+  apiKeys: ApiKey[];
+  publicReads: boolean;
+  corsOrigins: string[];
+  queryTimeoutMs: number;
+  bodyLimitBytes: number;
+  sseHeartbeatMs: number;
+  projectorStaleMs: number;
+  dbPoolSize: number;
+  replayStatementTimeoutMs: number;
+}
 
 /** Reads the API configuration; throws a `ConfigError` naming the bad variable. */
-export function readApiConfig(
+export function loadApiConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): ApiConfig {
-  const config = parseEnv(ApiEnv, env);
+  const e = parseEnv(ApiEnv, env);
+  let apiKeys: ApiKey[];
   try {
-    return { ...config, API_KEYS: parseApiKeys(config.API_KEYS) };
+    apiKeys = parseApiKeys(e.API_KEYS);
   } catch (error) {
     // The message must not echo the value: it holds secrets.
     throw new ConfigError("API_KEYS", `Invalid API_KEYS: ${(error as Error).message}`);
   }
+  return {
+    port: e.PORT,
+    hostname: e.HOSTNAME,
+    natsUrl: e.NATS_URL,
+    databaseUrl: e.DATABASE_URL,
+    signingKey: e.SIGNING_KEY,
+    logLevel: e.LOG_LEVEL,
+    apiKeys,
+    publicReads: e.PUBLIC_READS,
+    corsOrigins: e.CORS_ORIGINS,
+    queryTimeoutMs: e.QUERY_TIMEOUT_MS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    projectorStaleMs: e.PROJECTOR_STALE_MS,
+    dbPoolSize: e.DB_POOL_SIZE,
+    replayStatementTimeoutMs: e.REPLAY_STATEMENT_TIMEOUT_MS,
+  };
 }

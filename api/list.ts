@@ -19,7 +19,7 @@ const MAX_US = BigInt(Date.parse("9999-12-31T23:59:59.999Z")) * 1000n + 999n;
 
 function validTime(part: string | number): boolean {
   const text = typeof part === "number" && Number.isSafeInteger(part) ? String(part) : part;
-  if (typeof text !== "string" || !/^-?\d{1,17}$/.test(text)) return false;
+  if (typeof text !== "string" || !/^-?\d{1,18}$/.test(text)) return false;
   const us = BigInt(text);
   return us >= MIN_US && us <= MAX_US;
 }

@@ -8,7 +8,7 @@ import { backoffDelay, connectNats, createLogger, runService, sleep } from "../l
 import { migrate } from "../projector/migrate.ts";
 import { createReplayJobs } from "../projector/replay/mod.ts";
 import { createApp } from "./app.ts";
-import { readApiConfig } from "./config.ts";
+import { loadApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
 
 async function migrateWithRetry(
@@ -31,45 +31,38 @@ async function migrateWithRetry(
 }
 
 async function main(): Promise<void> {
-  const config = readApiConfig();
-  const logger = createLogger("api");
+  const config = loadApiConfig();
+  const logger = createLogger("api", config.logLevel);
   const shutdown = new AbortController();
   const stop = () => shutdown.abort();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
 
-  const sql = createSql(config.DATABASE_URL, {
-    timeoutMs: config.QUERY_TIMEOUT_MS,
-    max: config.DB_POOL_SIZE,
+  const sql = createSql(config.databaseUrl, {
+    timeoutMs: config.queryTimeoutMs,
+    max: config.dbPoolSize,
   });
   await migrateWithRetry(sql, logger, shutdown.signal);
-  const nats = await connectNats(config.NATS_URL, { name: "signals-api", logger });
-  if (!config.API_KEYS.some((k) => k.role === "admin")) {
+  const nats = await connectNats(config.natsUrl, { name: "signals-api", logger });
+  if (!config.apiKeys.some((k) => k.role === "admin")) {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
-  const replaySql = createSql(config.DATABASE_URL, {
-    timeoutMs: config.REPLAY_STATEMENT_TIMEOUT_MS,
+  const replaySql = createSql(config.databaseUrl, {
+    timeoutMs: config.replayStatementTimeoutMs,
     max: 4,
   });
-  const replay = createReplayJobs({ sql: replaySql, nats, logger, signingKey: config.SIGNING_KEY });
+  const replay = createReplayJobs({ sql: replaySql, nats, logger, signingKey: config.signingKey });
   const app = createApp({
     sql,
     nats,
     replay,
     logger,
     signal: shutdown.signal,
-    settings: {
-      apiKeys: config.API_KEYS,
-      corsOrigins: config.CORS_ORIGINS,
-      bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
-      projectorStaleMs: config.PROJECTOR_STALE_MS,
-      publicReads: config.PUBLIC_READS,
-    },
+    settings: config,
   });
   const server = Deno.serve({
-    port: config.PORT,
-    hostname: config.HOSTNAME,
+    port: config.port,
+    hostname: config.hostname,
     signal: shutdown.signal,
     onListen: ({ hostname, port }) =>
       logger.info("listening", { url: `http://${hostname}:${port}` }),

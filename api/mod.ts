@@ -8,5 +8,5 @@ export type { ApiSettings, AppDeps, ReplayJobs, ReplayJobStatus, ReplayRequest }
 export { createSql } from "./db.ts";
 export { parseApiKeys } from "./auth.ts";
 export type { ApiKey, Role } from "./auth.ts";
-export { readApiConfig } from "./config.ts";
+export { ApiEnv, loadApiConfig } from "./config.ts";
 export type { ApiConfig } from "./config.ts";

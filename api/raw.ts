@@ -67,15 +67,7 @@ export function rawEvent(message: StoredMsg) {
   } catch {
     // Not JSON: the base64 payload is still exact.
   }
-  return { ...rawMetadata(message), payload: toBase64(message.data), event };
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
+  return { ...rawMetadata(message), payload: message.data.toBase64(), event };
 }
 
 /** The stored bytes themselves, with the stream position and original headers as headers. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startTestStack } from "../dev/stack.ts";
 import { freePort } from "../dev/ports.ts";
+import { ContractChecker } from "./_conformance.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
@@ -37,12 +38,19 @@ Deno.test("deno task api serves a migrated database and stops on SIGTERM", async
     assert.ok(up, "the API answers");
     // The API migrated the database itself, before any projector ran.
     const auth = { headers: { authorization: "Bearer reader-key-1" } };
-    const latest = await fetch(`${base}/signals/power/latest`, auth);
+    // Every answer of the real server is checked against the document it serves.
+    const contract = new ContractChecker(await (await fetch(`${base}/openapi.json`, auth)).json());
+    const get = async (path: string, init?: RequestInit) => {
+      const res = await fetch(`${base}${path}`, init);
+      await contract.check("GET", path, res);
+      return res;
+    };
+    const latest = await get("/signals/power/latest", auth);
     assert.equal(latest.status, 200);
     assert.deepEqual(await latest.json(), { data: [], next: null });
-    const docs = await fetch(`${base}/docs`);
+    const docs = await get("/docs");
     assert.match(await docs.text(), /Signal service API/);
-    const locked = await fetch(`${base}/machines`);
+    const locked = await get("/machines");
     assert.equal(locked.status, 401);
     await locked.body?.cancel();
   } finally {

@@ -7,6 +7,7 @@ import addFormats from "ajv-formats";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { AssertionError } from "node:assert";
 import type { AppEnv } from "./_route.ts";
+import { templatePattern } from "./method_guard.ts";
 import { openApiDocument } from "./spec.ts";
 
 interface ResponseSpec {
@@ -39,13 +40,7 @@ export class ContractChecker {
     );
     this.#paths = Object.keys(document.paths ?? {}).map((template) => ({
       template,
-      pattern: new RegExp(
-        `^${
-          template.split(/(\{[^}]+\})/).map((part) =>
-            part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-          ).join("")
-        }$`,
-      ),
+      pattern: templatePattern(template),
       literal: template.replaceAll(/\{[^}]+\}/g, "").length,
     })).sort((a, b) => b.literal - a.literal);
   }

@@ -72,6 +72,23 @@ export interface ListRequest {
   filename?: string;
 }
 
+/** The request of a list over a time window: cacheable once the window lies wholly in the past. */
+export function windowRequest(
+  sql: Sql,
+  q: Omit<ListRequest, "sql" | "cacheable" | "filename"> & { to?: Date | undefined; now: Date },
+  filename: string,
+): ListRequest {
+  return {
+    sql,
+    order: q.order,
+    limit: q.limit,
+    cursor: q.cursor,
+    format: q.format,
+    cacheable: q.to !== undefined && q.to.getTime() <= q.now.getTime(),
+    filename,
+  };
+}
+
 /** Decodes `text` as a cursor of `scope` and `order`; throws a 400 naming `cursor` otherwise. */
 export function cursorKey(
   text: string | undefined,

@@ -8,6 +8,14 @@ export interface Operation {
   path: string;
 }
 
+/** A RegExp matching the concrete paths of an OpenAPI path template like `/signals/{type}`. */
+export function templatePattern(template: string): RegExp {
+  const parts = template.split(/(\{[^}]+\})/).map((part) =>
+    part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  );
+  return new RegExp(`^${parts.join("")}$`);
+}
+
 interface CompiledPath {
   pattern: RegExp;
   methods: Set<string>;
@@ -21,16 +29,7 @@ function compile(operations: Operation[]): CompiledPath[] {
     if (method.toUpperCase() === "GET") methods.add("HEAD");
     byPath.set(path, methods);
   }
-  return [...byPath].map(([path, methods]) => ({
-    pattern: new RegExp(
-      `^${
-        path.split(/(\{[^}]+\})/).map((part) =>
-          part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-        ).join("")
-      }$`,
-    ),
-    methods,
-  }));
+  return [...byPath].map(([path, methods]) => ({ pattern: templatePattern(path), methods }));
 }
 
 /**

@@ -5,7 +5,7 @@ import type { AppContext } from "../_context.ts";
 import { guarded, jsonAnswer, NOT_MODIFIED, problems, routeApp } from "../_route.ts";
 import { assertMachinesExist } from "../db.ts";
 import { jsonWithEtag } from "../etag.ts";
-import { respondList } from "../list.ts";
+import { respondList, windowRequest } from "../list.ts";
 import { failureSpec, machineDetail, machineSpec } from "../machines.ts";
 import { NotFoundError } from "../problem.ts";
 import {
@@ -124,15 +124,11 @@ export function machineRoutes(ctx: AppContext) {
     async (c) => {
       const q = c.req.valid("query");
       await assertMachinesExist(ctx.sql, q.machine);
-      return await respondList(c, failureSpec({ ...q, machines: q.machine }), {
-        sql: ctx.sql,
-        order: q.order,
-        limit: q.limit,
-        cursor: q.cursor,
-        format: q.format,
-        cacheable: q.to !== undefined && q.to.getTime() <= ctx.now().getTime(),
-        filename: "failures.csv",
-      });
+      return await respondList(
+        c,
+        failureSpec({ ...q, machines: q.machine }),
+        windowRequest(ctx.sql, { ...q, now: ctx.now() }, "failures.csv"),
+      );
     },
   );
   return app;

@@ -5,7 +5,7 @@ import { SIGNAL_TYPES, type SignalType } from "../../events/mod.ts";
 import type { AppContext } from "../_context.ts";
 import { guarded, jsonAnswer, NOT_MODIFIED, problems, routeApp } from "../_route.ts";
 import { assertMachinesExist } from "../db.ts";
-import { type ListSpec, respondList } from "../list.ts";
+import { type ListSpec, respondList, windowRequest } from "../list.ts";
 import { BUCKETS, powerSpec } from "../power.ts";
 import { BadRequestError } from "../problem.ts";
 import { signalType } from "../signal_type.ts";
@@ -80,15 +80,11 @@ export function signalRoutes(ctx: AppContext) {
         })));
       }
       await assertMachinesExist(ctx.sql, q.machine);
-      return await respondList(c, specFor(type, { ...q, machines: q.machine }, q.bucket), {
-        sql: ctx.sql,
-        order: q.order,
-        limit: q.limit,
-        cursor: q.cursor,
-        format: q.format,
-        cacheable: q.to !== undefined && q.to.getTime() <= ctx.now().getTime(),
-        filename: `${type}.csv`,
-      });
+      return await respondList(
+        c,
+        specFor(type, { ...q, machines: q.machine }, q.bucket),
+        windowRequest(ctx.sql, { ...q, now: ctx.now() }, `${type}.csv`),
+      );
     },
   );
 

@@ -8,6 +8,7 @@ COPY lib/ lib/
 COPY producer/ producer/
 COPY projector/ projector/
 COPY api/ api/
+COPY dashboard/ dashboard/
 # Fetch and cache every npm dependency at build time, so containers start offline.
 RUN deno cache producer/main.ts projector/main.ts projector/replay/main.ts api/main.ts
 

@@ -14,6 +14,7 @@ import { methodGuard } from "./method_guard.ts";
 import { createMetrics } from "./metrics.ts";
 import { NotFoundError, ProblemError, problemResponse, UnavailableError } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
 import { machineRoutes } from "./routes/machines.ts";
 import { serviceRoutes } from "./routes/service.ts";
 import { signalRecordRoutes } from "./routes/signal_record.ts";
@@ -22,7 +23,7 @@ import { streamRoutes } from "./routes/stream.ts";
 import { operationsOf, serveOpenApi } from "./spec.ts";
 
 /** Paths anyone may call, even when API keys are configured. */
-export const OPEN_PATHS = ["/health", "/metrics", "/docs", "/docs/app.js"];
+export const OPEN_PATHS = ["/health", "/metrics", "/docs", "/docs/app.js", ...DASHBOARD_PATHS];
 
 /** A route module: an app of routes that declare their own contract, built over the context. */
 export type RouteModule = (ctx: AppContext) => OpenAPIHono<AppEnv>;
@@ -38,6 +39,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   machineRoutes,
   streamRoutes,
   adminRoutes,
+  dashboardRoutes,
 ];
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -79,6 +81,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(secureHeaders({ contentSecurityPolicy: undefined, crossOriginResourcePolicy: false }));
   app.use(async (c, next) => {
     await next();
+    // A route that sets its own policy (the dashboard's page) keeps it.
+    if (c.res.headers.has("content-security-policy")) return;
     c.res.headers.set(
       "content-security-policy",
       c.req.path.startsWith("/docs") ? DOCS_CSP : API_CSP,

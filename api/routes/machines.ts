@@ -7,6 +7,8 @@ import { assertMachinesExist } from "../db.ts";
 import { jsonWithEtag } from "../etag.ts";
 import { respondList, windowRequest } from "../list.ts";
 import { failureSpec, machineDetail, machineSpec } from "../machines.ts";
+import { machineAt, machinesAtSpec } from "../machines_at.ts";
+import { MachineAtRow } from "../machines_at_schema.ts";
 import { NotFoundError } from "../problem.ts";
 import {
   boolParam,
@@ -15,19 +17,24 @@ import {
   fromBeforeTo,
   limitParam,
   machinesParam,
-  NoQuery,
   orderParam,
   repeatable,
   timeParam,
 } from "../query.ts";
 import { FailureRow, MachineDetail, MachineRow, pageOf } from "../schemas.ts";
 
+const atParam = timeParam(
+  "Answer as of this instant, folded from the history tables (state and since when, last error, " +
+    "open failure, power of that minute, errors in the hour before); absent: the live view",
+);
+
 /** Query of `GET /machines`. */
 export const MachinesQuery = z.strictObject({
   state: repeatable(
     z.enum(MACHINE_STATES, { message: `must be one of ${MACHINE_STATES.join(", ")}` }),
     4,
-  ).optional().openapi({ description: "Current state; repeatable" }),
+  ).optional().openapi({ description: "Current state (the state at `at` with `at`); repeatable" }),
+  at: atParam,
   limit: limitParam(100),
   cursor: cursorParam,
   format: formatParam,
@@ -44,6 +51,9 @@ export const FailuresQuery = z.strictObject({
   cursor: cursorParam,
   format: formatParam,
 }).superRefine(fromBeforeTo);
+
+/** Query of `GET /machines/{id}`. */
+export const MachineQuery = z.strictObject({ at: atParam });
 
 const MachineParams = z.object({
   id: MachineId.meta({ description: "Machine id" }),
@@ -64,13 +74,29 @@ export function machineRoutes(ctx: AppContext) {
       security,
       request: { query: MachinesQuery },
       responses: {
-        200: jsonAnswer("A page of machines", pageOf(MachineRow), { csv: true }),
+        200: jsonAnswer(
+          "A page of machines; with `at`, each as of that instant",
+          z.union([pageOf(MachineRow), pageOf(MachineAtRow)]),
+          { csv: true },
+        ),
+        ...NOT_MODIFIED,
         ...problems(400, 503),
         ...denied,
       },
     }),
     async (c) => {
       const q = c.req.valid("query");
+      if (q.at) {
+        return await respondList(c, machinesAtSpec(q.at, { state: q.state }), {
+          sql: ctx.sql,
+          order: "asc",
+          limit: q.limit,
+          cursor: q.cursor,
+          format: q.format,
+          cacheable: q.at.getTime() <= ctx.now().getTime(),
+          filename: "machines_at.csv",
+        });
+      }
       return await respondList(c, machineSpec({ state: q.state }), {
         sql: ctx.sql,
         order: "asc",
@@ -90,16 +116,20 @@ export function machineRoutes(ctx: AppContext) {
       summary: "One machine: state, current power, last 10 errors, ongoing failure",
       tags: ["machines"],
       security,
-      request: { params: MachineParams, query: NoQuery },
+      request: { params: MachineParams, query: MachineQuery },
       responses: {
-        200: jsonAnswer("The machine", MachineDetail),
+        200: jsonAnswer(
+          "The machine; with `at`, as of that instant",
+          z.union([MachineDetail, MachineAtRow]),
+        ),
         ...problems(400, 404, 503),
         ...denied,
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const detail = await machineDetail(ctx.sql, id);
+      const { at } = c.req.valid("query");
+      const detail = at ? await machineAt(ctx.sql, id, at) : await machineDetail(ctx.sql, id);
       if (!detail) throw new NotFoundError(`Unknown machine '${id}'`);
       return jsonWithEtag(c, detail);
     },

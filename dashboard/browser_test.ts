@@ -1,0 +1,308 @@
+/**
+ * The dashboard in a real browser: headless Chromium from the system package against the API
+ * served over a real NATS and PostgreSQL. History is published to the stream and projected with
+ * the projector's own batch writer, so the page reads what a running system would hold.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import type { SignalEvent } from "../events/mod.ts";
+import { commitBatch } from "../projector/mod.ts";
+import { publish } from "../api/_seed.ts";
+import { startTestEnv, type TestEnv } from "../api/_test_stack.ts";
+import { DASHBOARD_CSP } from "../api/routes/dashboard.ts";
+import { launchBrowser } from "./_browser.ts";
+
+const MIN = 60_000;
+const MACHINES = Array.from({ length: 24 }, (_, i) => `m-${String(i + 1).padStart(3, "0")}`);
+const STATES = ["running", "idle", "stopped", "fault"] as const;
+let ids = 0;
+
+function ev(
+  type: SignalEvent["type"],
+  machineId: string,
+  atMs: number,
+  data: unknown,
+): SignalEvent {
+  ids++;
+  return {
+    id: `01900000-0000-7000-8000-${ids.toString(16).padStart(12, "0")}`,
+    type,
+    v: 1,
+    machineId,
+    occurredAt: new Date(atMs).toISOString(),
+    data,
+  } as SignalEvent;
+}
+
+/**
+ * Two hours of history ending a minute ago: every machine changes state at -120 and -60 minutes
+ * (so at -100 minutes each is in its first state), reports power each minute of the last hour,
+ * and has an error; m-003 has a failure episode; two x-ray devices have a scan each.
+ */
+function history(now: number): SignalEvent[] {
+  const events: SignalEvent[] = [];
+  MACHINES.forEach((m, i) => {
+    events.push(
+      ev("state_change", m, now - 120 * MIN + i * 1000, { from: null, to: STATES[i % 4] }),
+    );
+    events.push(
+      ev("state_change", m, now - 60 * MIN + i * 1000, {
+        from: STATES[i % 4],
+        to: STATES[(i + 1) % 4],
+      }),
+    );
+    events.push(
+      ev("error", m, now - 30 * MIN + i * 1000, {
+        code: "E-1",
+        severity: (["info", "warning", "error", "critical"] as const)[i % 4],
+        message: `seeded error ${i}`,
+      }),
+    );
+  });
+  for (let minute = 59; minute >= 1; minute--) {
+    for (const [i, m] of MACHINES.entries()) {
+      const watts = Array.from({ length: 10 }, (_, k) => 1000 + i * 10 + k + (minute % 7) * 50);
+      events.push(ev("power", m, now - minute * MIN + i * 100, { sampleRateHz: 100, watts }));
+    }
+  }
+  events.push(
+    ev("sensor", "m-003", now - 40 * MIN, {
+      readings: { temp: 80 },
+      failure: { type: "bearing_wear", progress: 0.4 },
+    }),
+  );
+  for (const device of ["xray-01", "xray-02"]) {
+    const points = Array.from({ length: 50 }, (_, k) => [
+      k * 100,
+      [52 + Math.sin(k / 8) / 100 + (device === "xray-02" ? 0.01 : 0), 13 + k / 2000, 5 + k % 3],
+    ]);
+    events.push(ev("xray", device, now - 5 * MIN, { dataPoints: points }));
+  }
+  return events.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+}
+
+/** Publishes `events` and projects them as the projector would, with a fresh heartbeat. */
+async function seed(env: TestEnv, events: SignalEvent[]): Promise<void> {
+  const seqs = await publish(env.nats, events);
+  await commitBatch(env.sql, {
+    events: events.map((event, i) => ({ seq: seqs[i]!, event })),
+    deadLetters: [],
+    lastSeq: seqs.at(-1)!,
+  });
+  await env.sql`
+    INSERT INTO projector_status (name, heartbeat_at, stream_last_seq, checkpoint_seq)
+    VALUES ('projector', now(), ${seqs.at(-1)!}, ${seqs.at(-1)!})
+    ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(),
+      stream_last_seq = EXCLUDED.stream_last_seq, checkpoint_seq = EXCLUDED.checkpoint_seq`;
+}
+
+function serve(app: { fetch: (r: Request) => Response | Promise<Response> }) {
+  const abort = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen() {} },
+    (request) => app.fetch(request),
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    abort,
+    async close() {
+      abort.abort();
+      await server.finished;
+    },
+  };
+}
+
+async function tileStates(page: Page): Promise<Record<string, string>> {
+  return await page.$$eval("button.tile", (tiles) =>
+    Object.fromEntries(
+      tiles.map((t) => [(t as HTMLElement).dataset.id!, (t as HTMLElement).dataset.state!]),
+    ));
+}
+
+Deno.test("the dashboard shows the fleet live and as of a past instant in Chromium", async (t) => {
+  const env = await startTestEnv();
+  const now = Date.now();
+  const events = history(now);
+  const devices = ["xray-01", "xray-02"];
+  const fleetSize = MACHINES.length + devices.length;
+  // The API's signal ends open /stream responses, so the server can finish.
+  const apiAbort = new AbortController();
+  const server = serve(env.app({
+    signal: apiAbort.signal,
+    settings: { apiKeys: [], projectorStaleMs: 3_600_000 },
+  }));
+  const browser = await launchBrowser();
+  const tmp = await Deno.makeTempDir({ prefix: "dash-browser-test-" });
+  try {
+    await seed(env, events);
+    const page = await browser.browser.newPage();
+    await page.setViewport({ width: 1400, height: 1000 });
+    const problems: string[] = [];
+    const foreign: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e}`));
+    page.on("request", (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) foreign.push(r.url());
+    });
+
+    await t.step("the page loads with no console errors and shows every machine", async () => {
+      const response = await page.goto(`${server.url}/`, { waitUntil: "domcontentloaded" });
+      assert.equal(response?.status(), 200);
+      assert.equal(response?.headers()["content-security-policy"], DASHBOARD_CSP);
+      await page.waitForFunction(
+        (n: number) => document.querySelectorAll("button.tile").length === n,
+        { timeout: 15_000 },
+        fleetSize,
+      );
+      const shown = Object.keys(await tileStates(page)).sort();
+      assert.deepEqual(shown, [...MACHINES, ...devices].sort());
+      // Each tile tells its state in text too, not by colour alone.
+      const label = await page.$eval('button.tile[data-id="m-002"] .st', (e) => e.textContent);
+      assert.match(label ?? "", /running|idle|stopped|fault/);
+      assert.deepEqual(problems, []);
+      assert.deepEqual(foreign, []);
+    });
+
+    await t.step("a state_change published to the stream shows within 2 s", async () => {
+      await page.waitForFunction(
+        () => document.getElementById("mode")?.textContent?.includes("stream connected"),
+        { timeout: 10_000 },
+      );
+      const before = (await tileStates(page))["m-005"];
+      const to = before === "fault" ? "idle" : "fault";
+      await seed(env, [ev("state_change", "m-005", Date.now(), { from: null, to })]);
+      await page.waitForFunction(
+        (state: string) =>
+          document.querySelector<HTMLElement>('button.tile[data-id="m-005"]')?.dataset.state ===
+            state,
+        { timeout: 2_000 },
+        to,
+      );
+    });
+
+    await t.step("the power chart has points", async () => {
+      await page.waitForFunction(
+        () => Number(document.getElementById("power-chart")?.dataset.points ?? 0) >= 50,
+        { timeout: 10_000 },
+      );
+      const paths = await page.$$eval("#power-chart canvas", (c) => c.length);
+      assert.ok(paths >= 1, "uPlot drew on a canvas");
+    });
+
+    await t.step("the x-ray canvas is drawn", async () => {
+      await page.waitForFunction(
+        () => Number(document.getElementById("xray-canvas")?.dataset.drawn ?? 0) === 2,
+        { timeout: 10_000 },
+      );
+      const inked = await page.$eval("#xray-canvas", (canvas) => {
+        const c = canvas as HTMLCanvasElement;
+        const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i]! < 200) n++;
+        return n;
+      });
+      assert.ok(inked > 200, `only ${inked} dark pixels on the x-ray canvas`);
+    });
+
+    await t.step("the slider at a past instant shows what the history tables give", async () => {
+      const minutesAgo = 100;
+      const at = new Date(Date.now() - minutesAgo * MIN);
+      const rows = await env.sql<{ machine_id: string; to_state: string }[]>`
+        SELECT DISTINCT ON (machine_id) machine_id, to_state FROM state_changes
+        WHERE at <= ${at} ORDER BY machine_id, at DESC, seq DESC`;
+      const expected: Record<string, string> = {};
+      for (const id of [...MACHINES, ...devices]) expected[id] = "none";
+      for (const row of rows) expected[row.machine_id] = row.to_state;
+      assert.equal(rows.length, MACHINES.length, "every machine had a state 100 minutes ago");
+      const live = await tileStates(page);
+      assert.notDeepEqual(live, expected, "the past differs from now");
+
+      await page.$eval("#asof-range", (el, v) => {
+        const input = el as HTMLInputElement;
+        input.value = String(v);
+        input.dispatchEvent(new Event("change"));
+      }, -minutesAgo);
+      await page.waitForFunction(
+        () => document.body.dataset.loaded !== undefined && document.body.dataset.loaded !== "live",
+        { timeout: 10_000 },
+      );
+      assert.deepEqual(await tileStates(page), expected);
+      assert.match(await page.$eval("#mode", (e) => e.textContent ?? ""), /As of/);
+
+      await page.click("#asof-live");
+      await page.waitForFunction(() => document.body.dataset.loaded === "live", {
+        timeout: 10_000,
+      });
+      assert.deepEqual(await tileStates(page), live);
+    });
+
+    await t.step("keyboard: arrows move between machines and Enter opens one", async () => {
+      await page.focus('button.tile[data-id="m-001"]');
+      await page.keyboard.press("ArrowRight");
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(
+        () => document.getElementById("detail-body")?.textContent?.includes("m-002"),
+        { timeout: 5_000 },
+      );
+      const focused = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id);
+      assert.equal(focused, "m-002");
+    });
+
+    await t.step("a screenshot is saved and is not trivial", async () => {
+      const path = `${tmp}/dashboard.png`;
+      await page.screenshot({ path, fullPage: true });
+      const size = (await Deno.stat(path)).size;
+      assert.ok(size > 30_000, `screenshot is only ${size} bytes`);
+      assert.deepEqual(problems, [], "no console errors over the whole session");
+    });
+    await page.close();
+  } finally {
+    await browser.close();
+    apiAbort.abort();
+    await server.close();
+    await env.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("with API keys the page asks for a key and keeps it in session storage only", async () => {
+  const env = await startTestEnv();
+  const apiAbort = new AbortController();
+  const key = "dashboard-read-key-1";
+  const server = serve(env.app({
+    signal: apiAbort.signal,
+    settings: { apiKeys: [{ key, role: "read" }] },
+  }));
+  const browser = await launchBrowser();
+  try {
+    await seed(env, [ev("state_change", "m-001", Date.now() - MIN, { from: null, to: "idle" })]);
+    const page = await browser.browser.newPage();
+    await page.goto(`${server.url}/`, { waitUntil: "domcontentloaded" });
+    await page.waitForFunction(
+      () => document.getElementById("mode")?.textContent?.includes("needs a key"),
+      { timeout: 10_000 },
+    );
+    await page.type("#read-key", key);
+    await page.click('#key-form button[type="submit"]');
+    await page.waitForFunction(
+      () =>
+        document.querySelector<HTMLElement>('button.tile[data-id="m-001"]')?.dataset.state ===
+          "idle",
+      { timeout: 10_000 },
+    );
+    const stored = await page.evaluate(() => ({
+      session: Object.values(sessionStorage),
+      local: Object.keys(localStorage).length,
+      field: (document.getElementById("read-key") as HTMLInputElement).value,
+    }));
+    assert.deepEqual(stored, { session: [key], local: 0, field: "" });
+    await page.close();
+  } finally {
+    await browser.close();
+    apiAbort.abort();
+    await server.close();
+    await env.close();
+  }
+});

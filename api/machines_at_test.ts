@@ -117,6 +117,45 @@ Deno.test("the fleet as of an instant is folded from the history tables", async 
     await t.step("an unknown machine is undefined", async () => {
       assert.equal(await machineAt(env.sql, "m-404", new Date(T0)), undefined);
     });
+
+    await t.step("GET /machines?at= and /machines/{id}?at= answer it over HTTP", async () => {
+      const app = env.app();
+      const at = new Date(T0 + 20 * MIN).toISOString();
+      const first = await (await app.request(`/machines?at=${at}&limit=1`)).json();
+      assert.equal(first.data[0].machineId, "m-001");
+      assert.equal(first.data[0].openFailure.type, "bearing");
+      const second = await (await app.request(`/machines?at=${at}&limit=1&cursor=${first.next}`))
+        .json();
+      assert.deepEqual(second.data.map((m: { state: null }) => m.state), [null]);
+      assert.equal(second.next, null);
+      const one = await (await app.request(`/machines/m-001?at=${T0 + 31 * MIN}`)).json();
+      assert.equal(one.state, "fault");
+      assert.equal(one.errorsLastHour, 2);
+      const csv = await (await app.request(`/machines?at=${at}&format=csv`)).text();
+      assert.match(csv.split("\n")[0]!, /^machine_id,at,state,.*errors_last_hour/);
+      // Without `at` the live view is unchanged: it has no errorsLastHour.
+      const live = await (await app.request("/machines")).json();
+      assert.equal(live.data[0].errorsLastHour, undefined);
+      assert.equal(live.data[0].state, "fault");
+    });
+
+    await t.step("a bad or unknown ?at= request is a problem naming the field", async () => {
+      const app = env.app();
+      const bad = await app.request("/machines?at=yesterday");
+      assert.equal(bad.status, 400);
+      assert.match((await bad.json()).detail, /'at'.*yesterday/);
+      const unknown = await app.request(`/machines/m-404?at=${T0}`);
+      assert.equal(unknown.status, 404);
+      await unknown.body?.cancel();
+    });
+
+    await t.step("OpenAPI documents the at parameter on both routes", async () => {
+      const spec = await (await env.app().request("/openapi.json")).json();
+      for (const path of ["/machines", "/machines/{id}"]) {
+        const names = spec.paths[path].get.parameters.map((p: { name: string }) => p.name);
+        assert.ok(names.includes("at"), `${path} documents 'at'`);
+      }
+    });
   } finally {
     await env.close();
   }

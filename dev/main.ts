@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     [
       "",
       `[dev] API:     ${url}   (docs: ${url}/docs)`,
+      `[dev] Dashboard: ${url}/`,
       adminKey
         ? `[dev] API key: ${adminKey.key} (role admin, kept in ${adminKey.path})`
         : "[dev] API keys: from API_KEYS",

@@ -109,7 +109,8 @@ function queryAt(
   if (filter.state?.length) conditions.push(sql`s.to_state = ANY(${filter.state})`);
   if (page.after) conditions.push(sql`m.machine_id ${cmp} ${String(page.after[0])}`);
   // Episodes of one machine never overlap, so the one that started last before T is the only
-  // candidate for being open at T; the failures_machine_started index finds it in one probe.
+  // candidate for being open at T; the failures_machine_started index finds it in one probe
+  // (ordering by its columns alone, so no sort). The hour's error count is an index-only scan.
   return sql<MachineAtRow[]>`
     SELECT m.machine_id,
       s.to_state AS state, s.at AS state_since,
@@ -137,7 +138,7 @@ function queryAt(
       SELECT start_event_id, start_seq, type, started_at FROM (
         SELECT * FROM failures
         WHERE machine_id = m.machine_id AND started_at <= ${at}
-        ORDER BY started_at DESC, start_seq DESC LIMIT 1) last
+        ORDER BY started_at DESC LIMIT 1) last
       WHERE last.ended_at IS NULL OR last.ended_at > ${at}) f ON true
     LEFT JOIN power_minutes p
       ON p.machine_id = m.machine_id AND p.minute = date_trunc('minute', ${at}::timestamptz)

@@ -22,6 +22,8 @@ export interface BenchSizes {
   wrkMinRequests: number;
   /** Longest wrk run, for loads too slow to complete the requests a row needs in `wrkSeconds`. */
   wrkMaxSeconds: number;
+  /** Hours of generated history the time-travel rows query. */
+  historyHours: number;
 }
 
 /** Baselines measured by one step and used by the rows of a later one. */

@@ -20,6 +20,7 @@ import { publishRows } from "./publish.ts";
 import { benchReplay } from "./replay.ts";
 import { scaleOutRows } from "./scale_out.ts";
 import { type BenchRow, judgeRows, markdownTable } from "./table.ts";
+import { timeTravelRows } from "./time_travel.ts";
 import { topUp } from "./top_up.ts";
 
 /** The steps of a run, in order; each returns its rows. Later steps may use earlier ones' state. */
@@ -30,6 +31,7 @@ const PRODUCERS: RowProducer[] = [
   { name: "replay", run: (context) => benchReplay(context.stack) },
   { name: "api", run: apiRows },
   { name: "scale-out", run: scaleOutRows },
+  { name: "time travel", run: timeTravelRows },
   // Last: stops the projector started by "live" and reports every service's peak memory.
   { name: "memory", run: memoryRows },
 ];
@@ -43,6 +45,7 @@ const QUICK: BenchSizes = {
   wrkSeconds: 3,
   wrkMinRequests: 0,
   wrkMaxSeconds: 40,
+  historyHours: 6,
 };
 
 const FULL: BenchSizes = {
@@ -55,6 +58,7 @@ const FULL: BenchSizes = {
   // Every API load gets enough requests for its p99 to be printed, the CSV export included.
   wrkMinRequests: 200,
   wrkMaxSeconds: 90,
+  historyHours: 24,
 };
 
 const USAGE = `Usage: deno task bench [--quick] [--out <file>]

@@ -73,16 +73,9 @@ export class Grid {
     if (fleet.added) {
       fleet.added = false;
       const ids = [...fleet.machines.keys()].sort();
-      for (const [id, tile] of this.tiles) {
-        if (!fleet.machines.has(id)) {
-          tile.button.remove();
-          this.tiles.delete(id);
-        }
-      }
-      const fragment = document.createDocumentFragment();
-      for (const id of ids) fragment.append((this.tiles.get(id) ?? this.create(id)).button);
-      this.container.append(fragment);
-      this.order = ids;
+      // Moving a focused tile would blur it: leave the DOM alone when the machines are the same.
+      const same = ids.length === this.order.length && ids.every((id, i) => id === this.order[i]);
+      if (!same) this.place(ids);
       if (!this.focused || !this.tiles.has(this.focused)) this.moveFocus(ids[0] ?? null, false);
     }
     for (const id of fleet.dirty) {
@@ -91,6 +84,21 @@ export class Grid {
       if (view && tile) this.update(tile, view, now);
     }
     fleet.dirty.clear();
+  }
+
+  /** Puts the tiles of `ids` in that order, dropping tiles of machines no longer shown. */
+  private place(ids: string[]): void {
+    const keep = new Set(ids);
+    for (const [id, tile] of this.tiles) {
+      if (!keep.has(id)) {
+        tile.button.remove();
+        this.tiles.delete(id);
+      }
+    }
+    const fragment = document.createDocumentFragment();
+    for (const id of ids) fragment.append((this.tiles.get(id) ?? this.create(id)).button);
+    this.container.append(fragment);
+    this.order = ids;
   }
 
   private update(tile: Tile, view: MachineView, now: number): void {

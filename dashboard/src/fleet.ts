@@ -90,6 +90,16 @@ export class Fleet {
     this.dirty.add(event.machineId);
   }
 
+  /** Sets polled power readings, marking the machines whose reading changed. */
+  setPower(readings: [string, number | null][]): void {
+    for (const [id, watts] of readings) {
+      const view = this.machines.get(id);
+      if (!view || view.powerW === watts) continue;
+      view.powerW = watts;
+      this.dirty.add(id);
+    }
+  }
+
   /** How many machines are in each state. */
   counts(): Map<string, number> {
     const counts = new Map<string, number>();

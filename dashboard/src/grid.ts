@@ -21,6 +21,11 @@ function span(parent: HTMLElement, className: string): HTMLElement {
   return el;
 }
 
+// Writes only what changed: at 1,000 machines most of a redraw would otherwise be no-op writes.
+function text(el: HTMLElement, value: string): void {
+  if (el.textContent !== value) el.textContent = value;
+}
+
 /** The grid of machine tiles. */
 export class Grid {
   private tiles = new Map<string, Tile>();
@@ -104,27 +109,30 @@ export class Grid {
   private update(tile: Tile, view: MachineView, now: number): void {
     const label = stateLabel(view.state);
     tile.button.dataset.state = view.state ?? "none";
-    tile.state.textContent = `${label.icon} ${label.text}`;
-    tile.since.textContent = view.since === null ? "" : duration(now - view.since);
-    tile.power.textContent = watts(view.powerW);
-    tile.failure.textContent = view.failure ? `⚑ ${view.failure}` : "";
+    text(tile.state, `${label.icon} ${label.text}`);
+    text(tile.since, view.since === null ? "" : duration(now - view.since));
+    text(tile.power, watts(view.powerW));
+    text(tile.failure, view.failure ? `⚑ ${view.failure}` : "");
     tile.failure.hidden = !view.failure;
-    tile.errors.textContent = view.errorsHour > 0 ? `${view.errorsHour} err/h` : "";
-    tile.button.title = [
+    text(tile.errors, view.errorsHour > 0 ? `${view.errorsHour} err/h` : "");
+    const description = [
       `${view.id}: ${label.text}`,
-      view.since === null ? "" : `for ${duration(now - view.since)}`,
+      view.since === null ? "" : `since ${new Date(view.since).toISOString().slice(11, 19)} UTC`,
       watts(view.powerW),
       view.failure ? `open failure: ${view.failure}` : "no open failure",
       `${view.errorsHour} errors in the last hour`,
     ].filter(Boolean).join(", ");
-    tile.button.setAttribute("aria-label", tile.button.title);
+    if (tile.button.title !== description) {
+      tile.button.title = description;
+      tile.button.setAttribute("aria-label", description);
+    }
   }
 
   /** Refreshes every tile's time in state. */
   tick(fleet: Fleet, now: number): void {
     for (const [id, tile] of this.tiles) {
       const since = fleet.machines.get(id)?.since;
-      if (since !== null && since !== undefined) tile.since.textContent = duration(now - since);
+      if (since !== null && since !== undefined) text(tile.since, duration(now - since));
     }
   }
 

@@ -192,6 +192,7 @@ async function loadAll(): Promise<void> {
     if (gen !== generation) return;
     loadError = null;
     fleet.load(machines);
+    if (asOf === null && streamPath !== wantedStream()) restartStream();
     // Open the first machine at start, so the detail and the machine's power line show something.
     if (selected === null && machines[0]) select(machines[0].machineId);
     feed.set(errors.data);
@@ -253,13 +254,20 @@ function frame(): void {
         break;
     }
   }
-  const selectedChanged = selected !== null && fleet.dirty.has(selected);
-  const added = fleet.added;
   const now = Date.now();
-  grid.render(fleet, asOf ?? now);
-  if (states || added || batch.length === 0) showSummary();
-  if (added) showMode();
-  if (selectedChanged) showDetail();
+  // Tiles are redrawn at most five times a second: at 1,000 machines power alone changes
+  // thousands of tiles a second, and nobody reads faster than that.
+  statesChanged ||= states;
+  if (!fleet.added && now - lastGridRender < 200) {
+    gridTimer ??= setTimeout(() => {
+      gridTimer = undefined;
+      schedule();
+    }, 200);
+  } else {
+    lastGridRender = now;
+    renderGrid(now, statesChanged);
+    statesChanged = false;
+  }
   feed.render();
   timeline.render();
   xray.draw();
@@ -267,6 +275,19 @@ function frame(): void {
     lastChartFlush = now;
     chart.flush();
   }
+}
+
+let lastGridRender = 0;
+let statesChanged = false;
+let gridTimer: ReturnType<typeof setTimeout> | undefined;
+
+function renderGrid(now: number, states: boolean): void {
+  const selectedChanged = selected !== null && fleet.dirty.has(selected);
+  const added = fleet.added;
+  grid.render(fleet, asOf ?? now);
+  if (states || added) showSummary();
+  if (added) showMode();
+  if (selectedChanged) showDetail();
 }
 
 // The as-of slider: minutes before now; 0 is live.
@@ -330,10 +351,25 @@ $("key-forget").addEventListener("click", () => {
   refreshReplays($("replays-body"), false);
 });
 
+/**
+ * Up to this many machines, power comes live over the stream. A bigger fleet sends ten power
+ * events a second per machine (10,000/s at 1,000 machines), more than a page should parse, so
+ * its power is polled every 2 s from the live list instead, and the chart every 15 s.
+ */
+const LIVE_POWER_MAX = 200;
+let streamPath = "";
 let closeStream = () => {};
+
+function wantedStream(): string {
+  return fleet.machines.size > LIVE_POWER_MAX
+    ? `/stream${query({ type: ["state_change", "error", "sensor", "xray"] })}`
+    : "/stream";
+}
+
 function restartStream(): void {
   closeStream();
-  closeStream = openStream("/stream", {
+  streamPath = wantedStream();
+  closeStream = openStream(streamPath, {
     onEvent(type, data) {
       if (type === "ready" || type === "heartbeat" || asOf !== null) return;
       try {
@@ -362,6 +398,21 @@ setInterval(() => {
 setInterval(() => {
   if (asOf === null) loadAll();
 }, 60_000);
+setInterval(async () => {
+  if (asOf !== null || fleet.machines.size <= LIVE_POWER_MAX) return;
+  try {
+    const rows = await getAll<{ machineId: string; lastPowerW: number | null }>(
+      "/machines?limit=1000",
+    );
+    if (asOf === null) fleet.setPower(rows.map((r) => [r.machineId, r.lastPowerW]));
+    schedule();
+  } catch {
+    // The next poll tries again; the mode line reports a lost connection.
+  }
+}, 2000);
+setInterval(() => {
+  if (asOf === null && fleet.machines.size > LIVE_POWER_MAX) loadPower();
+}, 15_000);
 setInterval(() => refreshHealth($("health-body")), 5000);
 setInterval(() => {
   if (apiKey()) refreshReplays($("replays-body"), true);
@@ -370,7 +421,6 @@ setInterval(() => {
 showKey();
 sliderLabel();
 showMode();
-restartStream();
 refreshHealth($("health-body"));
 refreshReplays($("replays-body"), apiKey() !== null);
 loadAll();

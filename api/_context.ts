@@ -5,10 +5,19 @@ import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "../lib/mod.ts";
 import type { ApiSettings, ReplayJobs } from "./deps.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Circuit } from "./circuit.ts";
+import type { InFlight } from "./load.ts";
 
 /** Shared state of one app instance. */
 export interface AppContext {
-  sql: Sql;
+  /** The pool, behind the circuit: reading it throws a 503 while the database is known down. */
+  readonly sql: Sql;
+  /** The same pool without the circuit, for the health probe that finds the database back. */
+  probeSql: Sql;
+  /** Open while PostgreSQL is known unreachable. */
+  circuit: Circuit;
+  /** Requests being handled. */
+  inFlight: InFlight;
   nats: NatsConnection;
   settings: ApiSettings;
   replay?: ReplayJobs | undefined;

@@ -9,6 +9,9 @@ import { createLogger } from "../lib/mod.ts";
 import { type AppContext, lazyJsm } from "./_context.ts";
 import { type AppEnv, routeApp } from "./_route.ts";
 import { requireRole } from "./auth.ts";
+import { Circuit, isConnectionError } from "./circuit.ts";
+import { deadline } from "./deadline.ts";
+import { InFlight } from "./load.ts";
 import type { AppDeps } from "./deps.ts";
 import { methodGuard } from "./method_guard.ts";
 import { createMetrics } from "./metrics.ts";
@@ -48,8 +51,15 @@ const DOCS_CSP =
 
 /** Builds the API over `deps`; nothing listens until the caller serves `app.fetch`. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const circuit = new Circuit("PostgreSQL", { openMs: deps.settings.dbRetryAfterMs });
   const ctx: AppContext = {
-    sql: deps.sql,
+    get sql() {
+      circuit.check();
+      return deps.sql;
+    },
+    probeSql: deps.sql,
+    circuit,
+    inFlight: new InFlight(),
     nats: deps.nats,
     settings: deps.settings,
     replay: deps.replay,
@@ -63,7 +73,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(requestId({ limitLength: 128 }));
   app.use(async (c, next) => {
     const started = performance.now();
-    await next();
+    await ctx.inFlight.around(next);
     // Set after the handler too: routes may return Response objects of their own.
     c.res.headers.set("x-request-id", c.get("requestId"));
     const seconds = (performance.now() - started) / 1000;
@@ -97,6 +107,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       maxAge: 600,
     }));
   }
+  // Every request answers in bounded time, whatever it waits for.
+  app.use(deadline(deps.settings.requestTimeoutMs ?? 2500));
   // Before authentication: a method a path lacks is a 405 whoever asks.
   app.use(methodGuard(() => operationsOf(app)));
   const limit = deps.settings.bodyLimitBytes ?? 65_536;
@@ -123,6 +135,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     throw new NotFoundError(`No route for ${c.req.method} ${c.req.path}`);
   });
   app.onError((error, c) => {
+    // A connection failure opens the circuit: the next requests answer 503 without waiting.
+    if (circuit.fail(error)) ctx.logger.warn("database unreachable", { error });
     const problem = toProblem(error);
     if (problem.status >= 500) {
       ctx.logger.error("request failed", {
@@ -146,27 +160,13 @@ function toProblem(error: Error): ProblemError {
       error.message || `HTTP ${status}`,
     );
   }
-  const code = (error as { code?: string }).code;
-  if (code === "57014") {
+  if ((error as { code?: string }).code === "57014") {
     return new UnavailableError(
       "The database query took longer than the configured timeout",
       error,
     );
   }
-  if (
-    code && (/^(08|53|57P)/.test(code) ||
-      [
-        "ECONNREFUSED",
-        "ECONNRESET",
-        "CONNECTION_CLOSED",
-        "CONNECTION_ENDED",
-        "CONNECT_TIMEOUT",
-        "CONNECTION_DESTROYED",
-      ]
-        .includes(code))
-  ) {
-    return new UnavailableError("The database is unavailable", error);
-  }
+  if (isConnectionError(error)) return new UnavailableError("The database is unavailable", error);
   return new ProblemError(500, "Internal Server Error", "An unexpected error occurred", {
     code: "internal",
     cause: error,

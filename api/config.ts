@@ -30,6 +30,21 @@ export const ApiEnv = SharedEnv.pick({
     "A projector heartbeat older than this makes `/health` report the projector stale, in ms.",
   ),
   DB_POOL_SIZE: positiveInt(10).describe("Connections in the API's PostgreSQL pool."),
+  DB_CONNECT_TIMEOUT_MS: positiveInt(2000)
+    .describe("How long opening a PostgreSQL connection may take, in ms."),
+  DB_RETRY_AFTER_MS: positiveInt(2000).describe(
+    "After PostgreSQL could not be reached, requests that need it answer 503 at once for this " +
+      "long, in ms; then one tries again.",
+  ),
+  REQUEST_TIMEOUT_MS: positiveInt(2500).describe(
+    "A request that has not answered by then gets a 503 with Retry-After, in ms.",
+  ),
+  HEALTH_PROBE_TIMEOUT_MS: positiveInt(2000)
+    .describe("Each `/health` probe's own timeout (PostgreSQL, NATS), in ms."),
+  OVERLOAD_LAG_MS: positiveInt(250).describe(
+    "Event-loop delay from which `/health` reports the API overloaded, and a timed-out probe " +
+      "as overload rather than its dependency down, in ms.",
+  ),
   REPLAY_STATEMENT_TIMEOUT_MS: positiveInt(600_000).describe(
     "Statement timeout of replay jobs started through `/admin/replay`, in ms: they run long " +
       "bulk statements, so their pool has a timeout of its own.",
@@ -53,6 +68,11 @@ export interface ApiConfig {
   sseHeartbeatMs: number;
   projectorStaleMs: number;
   dbPoolSize: number;
+  dbConnectTimeoutMs: number;
+  dbRetryAfterMs: number;
+  requestTimeoutMs: number;
+  healthProbeTimeoutMs: number;
+  overloadLagMs: number;
   replayStatementTimeoutMs: number;
 }
 
@@ -83,6 +103,11 @@ export function loadApiConfig(
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     projectorStaleMs: e.PROJECTOR_STALE_MS,
     dbPoolSize: e.DB_POOL_SIZE,
+    dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    dbRetryAfterMs: e.DB_RETRY_AFTER_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    healthProbeTimeoutMs: e.HEALTH_PROBE_TIMEOUT_MS,
+    overloadLagMs: e.OVERLOAD_LAG_MS,
     replayStatementTimeoutMs: e.REPLAY_STATEMENT_TIMEOUT_MS,
   };
 }

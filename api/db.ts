@@ -8,6 +8,8 @@ export interface CreateSqlOptions {
   timeoutMs?: number;
   /** Pool size. @default 10 */
   max?: number;
+  /** How long opening a connection may take, in ms. @default 2000 */
+  connectTimeoutMs?: number;
 }
 
 /** Opens a pool whose every statement is cancelled by PostgreSQL after `timeoutMs`. */
@@ -15,7 +17,8 @@ export function createSql(url: string, options: CreateSqlOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    connect_timeout: 5,
+    // A server that accepts but never answers must not hold a request for long.
+    connect_timeout: (options.connectTimeoutMs ?? 2000) / 1000,
     // A server-side timeout also covers queries whose client has gone away.
     connection: { statement_timeout: options.timeoutMs ?? 5000, application_name: "signals-api" },
     types: {

@@ -72,6 +72,14 @@ export interface ApiSettings {
   projectorStaleMs?: number;
   /** Reads need no key even when keys are configured; admin routes still need an admin key. @default false */
   publicReads?: boolean;
+  /** A request that has not answered by then gets a 503 with Retry-After. @default 2500 */
+  requestTimeoutMs?: number;
+  /** Each `/health` probe's own timeout, in ms. @default 2000 */
+  healthProbeTimeoutMs?: number;
+  /** Event-loop delay, in ms, from which the process reports itself overloaded. @default 250 */
+  overloadLagMs?: number;
+  /** After a connection failure, requests needing PostgreSQL answer 503 at once for this long. @default 2000 */
+  dbRetryAfterMs?: number;
 }
 
 /** Everything the app is built from; tests pass real connections from `startTestStack()`. */

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   const sql = createSql(config.databaseUrl, {
     timeoutMs: config.queryTimeoutMs,
     max: config.dbPoolSize,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
   });
   await migrateWithRetry(sql, logger, shutdown.signal);
   const nats = await connectNats(config.natsUrl, { name: "signals-api", logger });

@@ -144,12 +144,31 @@ export const Problem = z.strictObject({
   })).optional().meta({ description: "The offending inputs" }),
 }).meta({ id: "Problem" });
 
+const Component = z.strictObject({
+  status: z.enum(["ok", "down", "unknown"]).meta({
+    description: "unknown: the probe ran out of time while this process was overloaded",
+  }),
+  error: z.string().optional(),
+  probeMs: z.number().int().optional().meta({ description: "How long the probe took" }),
+});
+
 /** /health. */
 export const Health = z.strictObject({
-  status: z.enum(["ok", "degraded", "down"]),
+  status: z.enum(["ok", "degraded", "overloaded", "down"]).meta({
+    description: "down: a dependency is down; overloaded: this process is; degraded: the " +
+      "projector is stale or unknown",
+  }),
+  process: z.strictObject({
+    status: z.enum(["ok", "overloaded"]),
+    eventLoopDelayMs: z.number().int().meta({
+      description: "The worst event-loop delay seen while probing",
+    }),
+    inFlight: z.number().int().meta({ description: "HTTP requests being handled" }),
+    sseClients: z.number().int().meta({ description: "Open /stream connections" }),
+  }),
   components: z.strictObject({
-    postgres: z.strictObject({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
-    nats: z.strictObject({ status: z.enum(["ok", "down"]), error: z.string().optional() }),
+    postgres: Component,
+    nats: Component,
     projector: z.strictObject({
       status: z.enum(["ok", "stale", "unknown"]),
       heartbeatAt: time.nullable(),

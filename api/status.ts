@@ -1,12 +1,20 @@
-/** Health of PostgreSQL, NATS and the projector, and projector lag, computed from their tables. */
-import { STREAM_NAME } from "../events/mod.ts";
-import type { AppContext } from "./_context.ts";
+/**
+ * Health of PostgreSQL, NATS and the projector, and of this process. A probe that fails says its
+ * dependency is down; a probe that only runs out of time while this process's event loop lags
+ * says nothing about the dependency, so it is reported as overload, not as the dependency down.
+ */
+import { isJetStreamApiError, JetStreamCodes, STREAM_NAME } from "../events/mod.ts";
 import { readProjectorHealth } from "../projector/mod.ts";
+import type { AppContext } from "./_context.ts";
+import { sampleLag } from "./load.ts";
+import { withTimeout } from "./timeout.ts";
 
-/** The status of one dependency. */
+/** The status of one dependency; `unknown` when its probe was starved by this process's load. */
 export interface ComponentStatus {
-  status: "ok" | "down";
+  status: "ok" | "down" | "unknown";
   error?: string;
+  /** How long the probe took, in ms. */
+  probeMs?: number;
 }
 
 /** Projector progress as seen from PostgreSQL and the stream. */
@@ -20,20 +28,28 @@ export interface ProjectorStatus {
   checkpoints: Record<string, number>;
 }
 
+/** How busy this API process is. */
+export interface ProcessStatus {
+  status: "ok" | "overloaded";
+  /** The worst event-loop delay seen while probing, in ms. */
+  eventLoopDelayMs: number;
+  /** HTTP requests being handled, this one included. */
+  inFlight: number;
+  /** Open `/stream` connections. */
+  sseClients: number;
+}
+
 /** Everything /health and /metrics report. */
 export interface ServiceStatus {
   postgres: ComponentStatus;
   nats: ComponentStatus;
   projector: ProjectorStatus;
+  process: ProcessStatus;
   deadLetters: number | null;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+class ProbeTimeout extends Error {
+  override name = "ProbeTimeout";
 }
 
 function message(error: unknown): string {
@@ -41,43 +57,78 @@ function message(error: unknown): string {
 }
 
 async function readTables(ctx: AppContext) {
+  // The probe goes past the circuit: it is how the API learns the database is back.
+  const sql = ctx.probeSql;
   const [health, checkpoints] = await Promise.all([
-    readProjectorHealth(ctx.sql),
+    readProjectorHealth(sql),
     // Per projection, for /metrics; the projector's health gives only the lowest.
-    ctx.sql<{ projection: string; last_seq: number }[]>`
+    sql<{ projection: string; last_seq: number }[]>`
       SELECT projection, last_seq FROM projection_checkpoints`,
   ]);
   return { health, checkpoints };
 }
 
 async function streamLastSeq(ctx: AppContext): Promise<number> {
+  if (ctx.nats.isClosed()) throw new Error("connection closed");
   await ctx.nats.flush();
   const jsm = await ctx.jsm();
   try {
     return (await jsm.streams.info(STREAM_NAME)).state.last_seq;
   } catch (error) {
     // No stream yet means nothing was published: nothing to lag behind.
-    if (/not found/i.test(message(error))) return 0;
+    if (isJetStreamApiError(error, JetStreamCodes.StreamNotFound)) return 0;
     throw error;
   }
 }
 
-/** Checks every dependency, each bounded by `timeoutMs`. */
-export async function serviceStatus(ctx: AppContext, timeoutMs = 2000): Promise<ServiceStatus> {
-  const [tables, lastSeq] = await Promise.allSettled([
-    withTimeout(readTables(ctx), timeoutMs, "PostgreSQL"),
-    ctx.nats.isClosed()
-      ? Promise.reject(new Error("connection closed"))
-      : withTimeout(streamLastSeq(ctx), timeoutMs, "NATS"),
+/** Runs one probe, timing it. */
+async function probe<T>(work: () => Promise<T>, ms: number, what: string) {
+  const started = performance.now();
+  try {
+    const value = await withTimeout(
+      work(),
+      ms,
+      () => new ProbeTimeout(`${what} did not answer within ${ms} ms`),
+    );
+    return { value, ms: performance.now() - started };
+  } catch (error) {
+    return { error, ms: performance.now() - started };
+  }
+}
+
+function component(
+  result: { error?: unknown; ms: number },
+  lagMs: number,
+  overloadLagMs: number,
+): ComponentStatus {
+  const probeMs = Math.round(result.ms);
+  if (!("error" in result)) return { status: "ok", probeMs };
+  if (result.error instanceof ProbeTimeout && lagMs >= overloadLagMs) {
+    return {
+      status: "unknown",
+      probeMs,
+      error: `${message(result.error)} while this process's event loop lagged ` +
+        `${Math.round(lagMs)} ms: the API is overloaded, the dependency may be fine`,
+    };
+  }
+  return { status: "down", probeMs, error: message(result.error) };
+}
+
+/** Probes every dependency, each with its own timeout, and measures this process's load. */
+export async function serviceStatus(ctx: AppContext): Promise<ServiceStatus> {
+  const timeoutMs = ctx.settings.healthProbeTimeoutMs ?? 2000;
+  const overloadLagMs = ctx.settings.overloadLagMs ?? 250;
+  const lag = sampleLag();
+  const [tables, lastSeq] = await Promise.all([
+    probe(() => readTables(ctx), timeoutMs, "PostgreSQL"),
+    probe(() => streamLastSeq(ctx), timeoutMs, "NATS"),
   ]);
-  const postgres: ComponentStatus = tables.status === "fulfilled"
-    ? { status: "ok" }
-    : { status: "down", error: message(tables.reason) };
-  const nats: ComponentStatus = lastSeq.status === "fulfilled"
-    ? { status: "ok" }
-    : { status: "down", error: message(lastSeq.reason) };
-  const t = tables.status === "fulfilled" ? tables.value : undefined;
-  const seq = lastSeq.status === "fulfilled" ? lastSeq.value : null;
+  const lagMs = lag.stop();
+  const postgres = component(tables, lagMs, overloadLagMs);
+  if (postgres.status === "ok") ctx.circuit.close();
+  const nats = component(lastSeq, lagMs, overloadLagMs);
+  const t = tables.value;
+  const seq = lastSeq.value ?? null;
   const checkpoints = Object.fromEntries(
     (t?.checkpoints ?? []).map((r) => [r.projection, r.last_seq]),
   );
@@ -96,5 +147,11 @@ export async function serviceStatus(ctx: AppContext, timeoutMs = 2000): Promise<
     streamLastSeq: seq,
     checkpoints,
   };
-  return { postgres, nats, projector, deadLetters: t?.health.deadLetters ?? null };
+  const process: ProcessStatus = {
+    status: lagMs >= overloadLagMs ? "overloaded" : "ok",
+    eventLoopDelayMs: Math.round(lagMs),
+    inFlight: ctx.inFlight.count,
+    sseClients: ctx.metrics.sseClients.value,
+  };
+  return { postgres, nats, projector, process, deadLetters: t?.health.deadLetters ?? null };
 }

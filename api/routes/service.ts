@@ -32,20 +32,28 @@ export function serviceRoutes(ctx: AppContext) {
         },
         ...problems(400),
         503: {
-          description: "A dependency is down or the projector is stale",
+          description: "A dependency is down, this process is overloaded, or the projector is " +
+            "stale",
           content: { "application/json": { schema: Health } },
         },
       },
     }),
     async (c) => {
       const s = await serviceStatus(ctx);
-      const up = s.postgres.status === "ok" && s.nats.status === "ok";
-      const healthy = up && s.projector.status === "ok";
+      const deps = [s.postgres.status, s.nats.status];
+      const status = deps.includes("down")
+        ? "down" as const
+        : deps.includes("unknown") || s.process.status === "overloaded"
+        ? "overloaded" as const
+        : s.projector.status !== "ok"
+        ? "degraded" as const
+        : "ok" as const;
       const body = {
-        status: healthy ? "ok" as const : up ? "degraded" as const : "down" as const,
+        status,
+        process: s.process,
         components: { postgres: s.postgres, nats: s.nats, projector: s.projector },
       };
-      return c.json(body, healthy ? 200 : 503, { "cache-control": "no-store" });
+      return c.json(body, status === "ok" ? 200 : 503, { "cache-control": "no-store" });
     },
   );
 
@@ -87,7 +95,13 @@ export function serviceRoutes(ctx: AppContext) {
         gaugeLines("stream_last_seq", "Last sequence of the SIGNALS stream", [
           [{}, s.projector.streamLastSeq],
         ]) +
-        gaugeLines("dead_letters_total", "Events recorded in dead_letters", [[{}, s.deadLetters]]);
+        gaugeLines("dead_letters_total", "Events recorded in dead_letters", [[{}, s.deadLetters]]) +
+        gaugeLines("api_requests_in_flight", "HTTP requests being handled", [
+          [{}, s.process.inFlight],
+        ]) +
+        gaugeLines("api_event_loop_delay_ms", "Worst event-loop delay while probing", [
+          [{}, s.process.eventLoopDelayMs],
+        ]);
       return c.text(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
     },
   );

@@ -8,6 +8,7 @@ import { guarded, problems, routeApp } from "../_route.ts";
 import { assertMachinesExist } from "../db.ts";
 import { UnavailableError } from "../problem.ts";
 import { repeatable } from "../query.ts";
+import { withTimeout } from "../timeout.ts";
 
 /** Query of `GET /stream`. */
 export const StreamQuery = z.strictObject({
@@ -57,6 +58,13 @@ export function streamRoutes(ctx: AppContext) {
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
     if (ctx.nats.isClosed()) throw new UnavailableError("NATS connection is closed");
+    // While NATS is unreachable a flush never returns: answer 503 rather than a silent stream.
+    await withTimeout(ctx.nats.flush(), 1000, () => new UnavailableError("NATS did not answer"))
+      .catch((cause) => {
+        throw cause instanceof UnavailableError
+          ? cause
+          : new UnavailableError("NATS is unreachable", cause);
+      });
     // An unknown machine is a 404, as on /signals, rather than a stream that stays silent.
     await assertMachinesExist(ctx.sql, q.machine);
     const heartbeatMs = ctx.settings.sseHeartbeatMs ?? 15_000;

@@ -6,7 +6,7 @@
  */
 import { backoffDelay, connectNats, createLogger, runService, sleep } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
-import { createReplayJobs } from "../projector/replay/mod.ts";
+import { createReplayJobs } from "../replay/mod.ts";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";

@@ -15,7 +15,7 @@ import {
   toRawMessage,
   writeChanges,
 } from "../projector/mod.ts";
-import { rebuild } from "../projector/replay/mod.ts";
+import { rebuild } from "../replay/mod.ts";
 import { orderedReadAndDecode } from "./jetstream_baselines.ts";
 import type { BenchRow } from "./table.ts";
 

@@ -3,15 +3,15 @@ import postgres, { type Sql } from "postgres";
 import { connect } from "@nats-io/transport-node";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { encodeEvent, ensureStream, type SignalEvent } from "../../events/mod.ts";
-import { type Stack, startTestStack } from "../../dev/stack.ts";
-import { generateEvents } from "../../producer/mod.ts";
-import type { Logger } from "../../lib/mod.ts";
-import { migrate } from "../migrate.ts";
-import { decodeBatch } from "../decode_batch.ts";
-import { commitBatch } from "../store/commit_batch.ts";
-import { applyBatch, emptyViews, type MemoryViews } from "../projections/views.ts";
-import type { RawMessage } from "../types.ts";
+import { encodeEvent, ensureStream, type SignalEvent } from "../events/mod.ts";
+import { type Stack, startTestStack } from "../dev/stack.ts";
+import { generateEvents } from "../producer/mod.ts";
+import type { Logger } from "../lib/mod.ts";
+import { migrate } from "../projector/migrate.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import { commitBatch } from "../projector/store/commit_batch.ts";
+import { applyBatch, emptyViews, type MemoryViews } from "../projector/projections/views.ts";
+import type { RawMessage } from "../projector/types.ts";
 import { StreamReader } from "./stream_reader.ts";
 
 /** The key every test event is signed with. */
@@ -144,12 +144,12 @@ export async function cleanViews(nc: NatsConnection): Promise<MemoryViews> {
   return views;
 }
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
 
 /** Runs the replay CLI against a stack, as a child process. */
 export function spawnReplay(env: { natsUrl: string; databaseUrl: string }, args: string[]) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=projector", "projector/replay/main.ts", ...args],
+    args: ["run", "-P=projector", "replay/main.ts", ...args],
     cwd: ROOT,
     env: {
       NATS_URL: env.natsUrl,

@@ -5,9 +5,9 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Sql } from "postgres";
-import type { Logger } from "../../lib/mod.ts";
-import { type ProjectionName, PROJECTIONS } from "../types.ts";
-import { dropSchema } from "../store/schema.ts";
+import type { Logger } from "../lib/mod.ts";
+import { type ProjectionName, PROJECTIONS } from "../projector/types.ts";
+import { dropSchema } from "../projector/store/schema.ts";
 import {
   createShadow,
   dropRetired,

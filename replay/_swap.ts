@@ -5,15 +5,15 @@
  * dead letters, and moves the live checkpoints to the shadow's.
  */
 import type { Sql, TransactionSql } from "postgres";
-import { decodeBatch } from "../decode_batch.ts";
-import type { DecodedBatch, ProjectionName } from "../types.ts";
-import { failureMachinesOf, projectBatch } from "../projections/batch.ts";
-import { loadOngoingFailures, lockCheckpoints } from "../store/checkpoints.ts";
-import { writeChanges } from "../store/commit_batch.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import type { DecodedBatch, ProjectionName } from "../projector/types.ts";
+import { failureMachinesOf, projectBatch } from "../projector/projections/batch.ts";
+import { loadOngoingFailures, lockCheckpoints } from "../projector/store/checkpoints.ts";
+import { writeChanges } from "../projector/store/commit_batch.ts";
 import type { RebuildSchemas } from "./_schemas.ts";
 import type { ProjectionPlan } from "./_point.ts";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { type Logger, sleep } from "../../lib/mod.ts";
+import { type Logger, sleep } from "../lib/mod.ts";
 import { StreamReader } from "./stream_reader.ts";
 
 /** What the swap did. */

@@ -1,6 +1,6 @@
 /**
  * Measures the projection rate next to a raw bulk insert of the same rows, in one run on a fresh
- * test stack: `deno run -P=bench projector/bench_projection.ts [events] [batchSize]`.
+ * test stack: `deno run -P=bench bench/projection.ts [events] [batchSize]`.
  *   1. batch writer only: decode, project and commit the messages, no NATS;
  *   2. end to end: the same events already in `SIGNALS` → projector (in-process) → read models;
  *   3. raw: COPY of the final rows of every read model into empty tables with the same indexes.
@@ -12,13 +12,13 @@ import { connect } from "@nats-io/transport-node";
 import { startTestStack } from "../dev/stack.ts";
 import { ensureStream } from "../events/mod.ts";
 import { createLogger } from "../lib/mod.ts";
-import { publishAll, testConfig, waitForCheckpoint, workload } from "./_test_stack.ts";
-import { decodeBatch } from "./decode_batch.ts";
-import { migrate } from "./migrate.ts";
-import { applyBatch, emptyViews, type MemoryViews } from "./projections/views.ts";
-import { commitBatch } from "./store/commit_batch.ts";
-import { createSchemaLike } from "./store/schema.ts";
-import { runProjector } from "./runner.ts";
+import { publishAll, testConfig, waitForCheckpoint, workload } from "../projector/_test_stack.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import { migrate } from "../projector/migrate.ts";
+import { applyBatch, emptyViews, type MemoryViews } from "../projector/projections/views.ts";
+import { commitBatch } from "../projector/store/commit_batch.ts";
+import { createSchemaLike } from "../projector/store/schema.ts";
+import { runProjector } from "../projector/runner.ts";
 
 const events = Number(Deno.args[0] ?? 100_000);
 const batchSize = Number(Deno.args[1] ?? 2000);

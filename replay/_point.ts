@@ -4,7 +4,7 @@
  * tables in one snapshot, and only events at or after the point are replayed.
  */
 import type { Sql, TransactionSql } from "postgres";
-import type { ProjectionName } from "../types.ts";
+import type { ProjectionName } from "../projector/types.ts";
 
 /** How one projection is rebuilt. */
 export interface ProjectionPlan {

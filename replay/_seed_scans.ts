@@ -4,16 +4,16 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Sql } from "postgres";
-import { decodeBatch } from "../decode_batch.ts";
-import type { StreamEvent } from "../types.ts";
-import { projectFailures } from "../projections/failures.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import type { StreamEvent } from "../projector/types.ts";
+import { projectFailures } from "../projector/projections/failures.ts";
 import {
   mergePowerMinute,
   powerMinuteKey,
   type PowerMinuteRow,
   projectPowerMinutes,
-} from "../projections/power_minutes.ts";
-import { writePowerMinutes } from "../store/write_aggregates.ts";
+} from "../projector/projections/power_minutes.ts";
+import { writePowerMinutes } from "../projector/store/write_aggregates.ts";
 import type { SeedNeeds } from "./_point.ts";
 import { StreamReader } from "./stream_reader.ts";
 

@@ -1,9 +1,9 @@
 import { deepEqual } from "node:assert/strict";
 import fc from "fast-check";
-import { anyStream, asMessages, event } from "../_test_events.ts";
-import { decodeBatch } from "../decode_batch.ts";
-import { applyBatch, applyChanges, emptyViews } from "../projections/views.ts";
-import { PROJECTIONS } from "../types.ts";
+import { anyStream, asMessages, event } from "../projector/_test_events.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import { applyBatch, applyChanges, emptyViews } from "../projector/projections/views.ts";
+import { PROJECTIONS } from "../projector/types.ts";
 import { BatchProjector } from "./batch_projector.ts";
 
 const cuts = (length: number) =>

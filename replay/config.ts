@@ -1,7 +1,7 @@
 /** The replay CLI's configuration: environment variables and command-line flags, both with zod. */
 import { z } from "zod";
-import { ConfigError, natsUrlList, optionalUrl, parseEnv, positiveInt } from "../../lib/mod.ts";
-import { PROJECTIONS } from "../types.ts";
+import { ConfigError, natsUrlList, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+import { PROJECTIONS } from "../projector/types.ts";
 
 /** Environment variables the replay reads. */
 export const ReplayEnv = z.object({

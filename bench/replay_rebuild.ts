@@ -1,21 +1,21 @@
 /**
  * Measures a full rebuild of every read model against the raw ordered-consumer read+decode rate
- * of the same stream, in the same run: `deno run -P=bench projector/replay/replay_bench.ts
+ * of the same stream, in the same run: `deno run -P=bench bench/replay_rebuild.ts
  * [events]` (default 250,000, the producer's default fleet: mostly power events). Also times a
  * rebuild of `power_minutes` from a recent point against its full rebuild.
  * @module
  */
 import postgres from "postgres";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { encodeEvent, ensureStream } from "../../events/mod.ts";
-import { connectNats } from "../../lib/mod.ts";
-import { startStack } from "../../dev/stack.ts";
-import { freePort } from "../../dev/ports.ts";
-import { DEFAULT_FLEET, generateEvents } from "../../producer/mod.ts";
-import { orderedReadAndDecode, plainPublishLoop } from "../../bench/jetstream_baselines.ts";
-import { migrate } from "../migrate.ts";
-import { rebuild, type RebuildSummary } from "./rebuild.ts";
-import { quiet } from "./_testing.ts";
+import { encodeEvent, ensureStream } from "../events/mod.ts";
+import { connectNats } from "../lib/mod.ts";
+import { startStack } from "../dev/stack.ts";
+import { freePort } from "../dev/ports.ts";
+import { DEFAULT_FLEET, generateEvents } from "../producer/mod.ts";
+import { orderedReadAndDecode, plainPublishLoop } from "./jetstream_baselines.ts";
+import { migrate } from "../projector/migrate.ts";
+import { rebuild, type RebuildSummary } from "../replay/rebuild.ts";
+import { quiet } from "../replay/_testing.ts";
 
 const count = Number(Deno.args[0] ?? 250_000);
 const dataDir = await Deno.makeTempDir({ prefix: "replay-bench-" });

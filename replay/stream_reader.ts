@@ -4,8 +4,8 @@
  */
 import { type Consumer, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { STREAM_NAME } from "../../events/mod.ts";
-import type { RawMessage } from "../types.ts";
+import { STREAM_NAME } from "../events/mod.ts";
+import type { RawMessage } from "../projector/types.ts";
 
 /** Options of {@linkcode StreamReader.open}. */
 export interface StreamReaderOptions {

@@ -4,9 +4,9 @@
  * memory, and a batch becomes row changes with the live projector's pure `projectBatch` without
  * a round trip; the same changes then go through the live writer, `writeChanges`.
  */
-import type { DecodedBatch, ProjectionName } from "../types.ts";
-import { type BatchChanges, failureMachinesOf, projectBatch } from "../projections/batch.ts";
-import type { FailureRow } from "../projections/failures.ts";
+import type { DecodedBatch, ProjectionName } from "../projector/types.ts";
+import { type BatchChanges, failureMachinesOf, projectBatch } from "../projector/projections/batch.ts";
+import type { FailureRow } from "../projector/projections/failures.ts";
 
 /** The starting point of a shadow: checkpoints and open episodes as seeded. */
 export interface ShadowStart {

@@ -5,10 +5,10 @@
  * and writing overlap; writes stay in stream order.
  */
 import type { Sql } from "postgres";
-import type { BatchChanges } from "../projections/batch.ts";
-import type { ProjectionName, RawMessage } from "../types.ts";
-import { normaliseFailure } from "../store/checkpoints.ts";
-import { writeChanges } from "../store/commit_batch.ts";
+import type { BatchChanges } from "../projector/projections/batch.ts";
+import type { ProjectionName, RawMessage } from "../projector/types.ts";
+import { normaliseFailure } from "../projector/store/checkpoints.ts";
+import { writeChanges } from "../projector/store/commit_batch.ts";
 import type { BatchProjector } from "./batch_projector.ts";
 import type { ShadowStart } from "./_shadow_state.ts";
 import type { StreamReader } from "./stream_reader.ts";

@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { PROJECTIONS } from "../types.ts";
+import { PROJECTIONS } from "../projector/types.ts";
 import { projectionsOfSchema, schemasFor } from "./_schemas.ts";
 
 Deno.test("rebuild schema names say which projections they belong to", async (t) => {

@@ -1,5 +1,5 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import { ConfigError } from "../../lib/mod.ts";
+import { ConfigError } from "../lib/mod.ts";
 import { parseFlags, readReplayEnv } from "./config.ts";
 
 Deno.test("replay flags parse into a request, and a bad flag is named", async (t) => {

@@ -4,9 +4,9 @@
  * main thread's stream reads and database writes.
  */
 /// <reference lib="deno.worker" />
-import { SIGNATURE_HEADER } from "../../events/mod.ts";
-import { decodeBatch } from "../decode_batch.ts";
-import type { RawMessage } from "../types.ts";
+import { SIGNATURE_HEADER } from "../events/mod.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import type { RawMessage } from "../projector/types.ts";
 import { type ShadowStart, ShadowState } from "./_shadow_state.ts";
 
 /** Messages of a batch, every payload in one transferred buffer, cut at `ends`. */

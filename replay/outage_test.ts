@@ -1,5 +1,5 @@
 import { deepEqual, notEqual } from "node:assert/strict";
-import { readViews } from "../store/read_views.ts";
+import { readViews } from "../projector/store/read_views.ts";
 import {
   cleanViews,
   fleetEvents,

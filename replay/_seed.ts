@@ -2,7 +2,7 @@
  * Seeding a shadow: from the live snapshot (`_point.ts`), then the stream scans for boundary
  * rows (`_seed_scans.ts`). A partial seed that cannot be done correctly becomes a full rebuild.
  */
-import type { ProjectionName } from "../types.ts";
+import type { ProjectionName } from "../projector/types.ts";
 import { seedFromLive } from "./_point.ts";
 import { PartialNotPossible, seedBoundaryMinutes, seedFailurePeaks } from "./_seed_scans.ts";
 import type { RebuildDeps } from "./rebuild.ts";

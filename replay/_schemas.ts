@@ -3,8 +3,8 @@
  * running rebuild's schemas from the leftovers of a crashed one.
  */
 import type { ReservedSql, Sql } from "postgres";
-import { type ProjectionName, PROJECTIONS } from "../types.ts";
-import { createSchemaLike, dropSchema, type ReadModelTable } from "../store/schema.ts";
+import { type ProjectionName, PROJECTIONS } from "../projector/types.ts";
+import { createSchemaLike, dropSchema, type ReadModelTable } from "../projector/store/schema.ts";
 
 // Any constant works; every process that rebuilds must use the same one.
 const LOCK_CLASS = 727_005;

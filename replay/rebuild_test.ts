@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { readViews } from "../store/read_views.ts";
-import { PROJECTIONS } from "../types.ts";
+import { readViews } from "../projector/store/read_views.ts";
+import { PROJECTIONS } from "../projector/types.ts";
 import { rebuild } from "./rebuild.ts";
 import {
   cleanViews,

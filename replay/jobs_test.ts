@@ -1,7 +1,7 @@
 import { deepEqual, equal, match } from "node:assert/strict";
-import { parseApiKeys } from "../../api/auth.ts";
-import { startTestEnv } from "../../api/_test_stack.ts";
-import { readViews } from "../store/read_views.ts";
+import { parseApiKeys } from "../api/auth.ts";
+import { startTestEnv } from "../api/_test_stack.ts";
+import { readViews } from "../projector/store/read_views.ts";
 import { createReplayJobs } from "./jobs.ts";
 import { cleanViews, fleetEvents, projectLive, publish, quiet, TEST_KEY } from "./_testing.ts";
 

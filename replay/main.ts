@@ -7,8 +7,8 @@
  * @module
  */
 import postgres from "postgres";
-import { connectNats, createLogger, runService } from "../../lib/mod.ts";
-import { migrate } from "../migrate.ts";
+import { connectNats, createLogger, runService } from "../lib/mod.ts";
+import { migrate } from "../projector/migrate.ts";
 import { parseFlags, readReplayEnv, USAGE } from "./config.ts";
 import { rebuild, ReplayConflictError } from "./rebuild.ts";
 import { progressPrinter, renderSummary } from "./_console.ts";

@@ -7,8 +7,8 @@ import {
   type ReplayJobStatus,
   type ReplayRequest,
   startedJob,
-} from "../../api/deps.ts";
-import { type ProjectionName, PROJECTIONS } from "../types.ts";
+} from "../api/deps.ts";
+import { type ProjectionName, PROJECTIONS } from "../projector/types.ts";
 import { projectionsOf, rebuild, type RebuildDeps, ReplayConflictError } from "./rebuild.ts";
 import { fractionOf, rateOf } from "./progress.ts";
 

@@ -3,10 +3,10 @@
  * `decodeBatch` and projected with its `projectBatch` against the shadow's state. With a worker
  * (the default) this runs beside reading and writing; without one it runs in place, the same way.
  */
-import { SIGNATURE_HEADER } from "../../events/mod.ts";
-import { decodeBatch } from "../decode_batch.ts";
-import type { BatchChanges } from "../projections/batch.ts";
-import type { DeadLetterRow, RawMessage } from "../types.ts";
+import { SIGNATURE_HEADER } from "../events/mod.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import type { BatchChanges } from "../projector/projections/batch.ts";
+import type { DeadLetterRow, RawMessage } from "../projector/types.ts";
 import type { PackedBatch, WorkerRequest } from "./_project_worker.ts";
 import { type ShadowStart, ShadowState } from "./_shadow_state.ts";
 

@@ -1,8 +1,8 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import type { PowerEvent } from "../../events/mod.ts";
-import { decodeBatch } from "../decode_batch.ts";
-import { runProjector } from "../runner.ts";
-import { readViews } from "../store/read_views.ts";
+import type { PowerEvent } from "../events/mod.ts";
+import { decodeBatch } from "../projector/decode_batch.ts";
+import { runProjector } from "../projector/runner.ts";
+import { readViews } from "../projector/store/read_views.ts";
 import { rebuild } from "./rebuild.ts";
 import {
   cleanViews,

@@ -4,57 +4,14 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../lib/mod.ts";
 import type { ApiKey } from "./auth.ts";
 
-/** A request to rebuild one projection, or `"all"`, from the start or from a point. */
-export interface ReplayRequest {
-  /** A projection name or `"all"`. */
-  projection: string;
-  fromSeq?: number;
-  fromTime?: string;
-}
-
-/** Progress and outcome of one replay job. */
-export interface ReplayJobStatus {
-  id: string;
-  projection: string;
-  state: "running" | "succeeded" | "failed";
-  startedAt: string;
-  finishedAt?: string;
-  eventsRead: number;
-  totalEvents: number;
-  progress: number;
-  eventsPerSec: number;
-  rowsWritten: number;
-  errors: string[];
-}
-
-/** The status of a job that has just started: running, nothing read yet. */
-export function startedJob(
-  id: string,
-  projection: string,
-  options: { startedAt?: Date; totalEvents?: number } = {},
-): ReplayJobStatus {
-  return {
-    id,
-    projection,
-    state: "running",
-    startedAt: (options.startedAt ?? new Date()).toISOString(),
-    eventsRead: 0,
-    totalEvents: options.totalEvents ?? 0,
-    progress: 0,
-    eventsPerSec: 0,
-    rowsWritten: 0,
-    errors: [],
-  };
-}
-
-/**
- * The replay engine as the API sees it. `start` throws an error whose `name` is
- * `"ReplayConflictError"` when that projection is already being rebuilt.
- */
-export interface ReplayJobs {
-  start(request: ReplayRequest): ReplayJobStatus;
-  get(id: string): ReplayJobStatus | undefined;
-}
+// The replay job types live in the replay contract; re-exported for the API's own modules.
+export {
+  type ReplayJobs,
+  type ReplayJobStatus,
+  type ReplayRequest,
+  startedJob,
+} from "../replay/contract.ts";
+import type { ReplayJobs } from "../replay/contract.ts";
 
 /** Settings of the HTTP layer, usually read from the environment by `config.ts`. */
 export interface ApiSettings {

@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { STREAM_NAME } from "../events/mod.ts";
 import { startTestStack } from "../dev/stack.ts";
 import { createLogger } from "../lib/mod.ts";
-import { loadConfig, migrate, runProjector } from "../projector/mod.ts";
+import { loadProjectorConfig, migrate, runProjector } from "../projector/mod.ts";
 import { runProducer, xrayDeviceIds } from "../producer/mod.ts";
 import { createApp } from "./app.ts";
 import { conforming } from "./_conformance.ts";
@@ -76,7 +76,7 @@ Deno.test("a backfilled day queried by date range agrees with the stream", async
     // and the projector running in process, with the API over the same database
     await migrate(sql);
     projector = runProjector(
-      loadConfig({
+      loadProjectorConfig({
         NATS_URL: stack.natsUrl,
         DATABASE_URL: stack.databaseUrl,
         PROJECTOR_STATUS_MS: "200",

@@ -7,6 +7,7 @@
  * @module
  */
 import postgres, { type Sql } from "postgres";
+import { READ_MODEL_TABLES } from "../projector/registry.ts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startTestStack } from "../dev/stack.ts";
@@ -35,14 +36,14 @@ try {
   const last = messages.at(-1)!.seq;
 
   // 1. batch writer only (first, so the end-to-end run finds the code warm), into a fresh schema
-  await createSchemaLike(sql, "bench_writer");
+  await createSchemaLike(sql, "bench_writer", { tables: READ_MODEL_TABLES });
   let t = performance.now();
   let upserts = 0;
   for (let i = 0; i < messages.length; i += batchSize) {
     const result = await commitBatch(sql, decodeBatch(messages.slice(i, i + batchSize)), {
       schema: "bench_writer",
     });
-    for (const rows of Object.values(result.changes.rows)) upserts += rows.length;
+    for (const rows of Object.values(result.changes.rows)) upserts += rows?.length ?? 0;
   }
   const writerMs = performance.now() - t;
 
@@ -64,7 +65,7 @@ try {
   // 3. raw COPY of the final rows
   const views = emptyViews();
   applyBatch(views, decodeBatch(messages));
-  await createSchemaLike(sql, "bench_raw");
+  await createSchemaLike(sql, "bench_raw", { tables: READ_MODEL_TABLES });
   t = performance.now();
   const rows = await copyViews(sql, views, "bench_raw");
   const rawMs = performance.now() - t;

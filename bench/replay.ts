@@ -1,5 +1,6 @@
 /** Row 3: a full rebuild of every read model, beside a raw read of the stream and a raw insert. */
 import postgres, { type Sql } from "postgres";
+import { READ_MODEL_TABLES } from "../projector/registry.ts";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { STREAM_NAME } from "../events/mod.ts";
@@ -45,14 +46,14 @@ async function* readChunks(nc: NatsConnection, count: number): AsyncGenerator<Ra
  */
 async function rawInsertRate(sql: Sql, nc: NatsConnection, count: number): Promise<number> {
   await dropSchema(sql, SCRATCH_SCHEMA);
-  await createSchemaLike(sql, SCRATCH_SCHEMA);
+  await createSchemaLike(sql, SCRATCH_SCHEMA, { tables: READ_MODEL_TABLES });
   let ongoing: FailureRow[] = [];
   let insertMs = 0;
   try {
     for await (const chunk of readChunks(nc, count)) {
       const changes = projectBatch(decodeBatch(chunk), {
         checkpoints: new Map(),
-        ongoingFailures: ongoing,
+        carried: new Map([["failures", ongoing]]),
       });
       changes.checkpoints = [];
       const failures = changes.rows.failures ?? [];

@@ -14,7 +14,9 @@ function isPostgresSocketFault(error: unknown): boolean {
   const stack = error.stack ?? "";
   if (/postgres[@/][^\n]*connection\.js/.test(stack) && /nextWrite|write/.test(stack)) return true;
   const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && SOCKET_CODES.has(code) && stack.includes("ext:deno_node/net");
+  // A reset may also surface from the stream layer under `net` (`onStreamRead`).
+  return typeof code === "string" && SOCKET_CODES.has(code) &&
+    /ext:deno_node\/(net|internal\/stream_base_commons)/.test(stack);
 }
 
 let installed = 0;

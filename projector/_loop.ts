@@ -19,8 +19,9 @@ import { decodeBatch } from "./decode_batch.ts";
 import { commitBatchIsolating } from "./store/isolate.ts";
 import { CheckpointGapError } from "./store/commit_batch.ts";
 import { writeStatus } from "./store/status.ts";
-import { LIVE_SCHEMA, tableIn } from "./store/schema.ts";
-import { type DecodedBatch, PROJECTIONS } from "./types.ts";
+import { lowestCheckpoint } from "./store/checkpoints.ts";
+import type { DecodedBatch } from "./types.ts";
+import { type ProjectionRef, resolveProjections } from "./registry.ts";
 import { retrying } from "./_retry.ts";
 import { ProjectorStats } from "./_stats.ts";
 
@@ -36,6 +37,8 @@ export interface LoopDeps {
   logger: Logger;
   signal: AbortSignal;
   onBatch?: OnBatch;
+  /** The read models to project. @default REGISTRY */
+  projections?: readonly ProjectionRef[];
 }
 
 /** Consumes and projects until `deps.signal` aborts or a stop is requested during an outage. */
@@ -46,6 +49,8 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
   const stats = new ProjectorStats(config.consumerName);
   const stopStatus = reportStatus(sql, stats, config.statusIntervalMs, logger);
   const maxAckPending = config.batchSize * 4;
+  const projections = resolveProjections(deps.projections);
+  const names = projections.map((d) => d.name);
   let messages: Awaited<ReturnType<typeof startConsuming>> | undefined;
   let lastDelivery: number | undefined;
   // The first batch after positioning is trusted to start where the stream really starts (older
@@ -80,7 +85,7 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
         buffer.clear();
         lastDelivery = undefined;
         positioned = true;
-        const from = await retrying(() => lowestCheckpoint(sql), {
+        const from = await retrying(() => lowestCheckpoint(sql, names), {
           what: "postgres",
           logger,
           signal,
@@ -116,7 +121,10 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
         const batch = decodeBatch(accepted.map(toRawMessage), { signingKey: config.signingKey });
         if (!(await settle())) return;
         if (reposition) continue;
-        inFlight = commitAndAck(deps, batch, last, stats, { contiguous: !positioned }).then(
+        inFlight = commitAndAck(deps, batch, last, stats, {
+          contiguous: !positioned,
+          projections,
+        }).then(
           (outcome) => {
             if (outcome !== "gap") return outcome === "done";
             logger.warn("a checkpoint is behind the consumer; re-reading from it");
@@ -149,7 +157,7 @@ async function commitAndAck(
   batch: DecodedBatch,
   last: JsMsg,
   stats: ProjectorStats,
-  options: { contiguous: boolean },
+  options: { contiguous: boolean; projections: readonly ProjectionRef[] },
 ): Promise<"done" | "stopped" | "gap"> {
   const { sql, logger, signal } = deps;
   // Once started, a commit runs to its end even when a stop is requested; only retries stop.
@@ -195,14 +203,6 @@ function contiguous(msgs: JsMsg[], lastDelivery: number | undefined) {
     previous = delivery;
   }
   return { accepted: msgs, gap: false };
-}
-
-async function lowestCheckpoint(sql: Sql): Promise<number> {
-  const [row] = await sql<{ seq: string | null }[]>`
-    SELECT min(COALESCE(c.last_seq, 0)) AS seq
-    FROM unnest(${[...PROJECTIONS]}::text[]) AS p(name)
-    LEFT JOIN ${tableIn(sql, LIVE_SCHEMA, "projection_checkpoints")} c ON c.projection = p.name`;
-  return Number(row?.seq ?? 0);
 }
 
 function reportStatus(sql: Sql, stats: ProjectorStats, everyMs: number, logger: Logger) {

@@ -1,8 +1,11 @@
-/** Retries a transient operation with backoff and jitter, logging only when the state changes. */
-import { backoffDelay, type Logger, sleep } from "../lib/mod.ts";
+/**
+ * The projector's way of riding out an outage: `lib/retry` (backoff with jitter), logging only
+ * when the state changes, and a stop request ending the wait with `undefined` instead of an error.
+ */
+import { type Logger, retry } from "../lib/mod.ts";
 
 /** Options of {@linkcode retrying}. */
-export interface RetryOptions {
+export interface RetryingOptions {
   /** What is being retried, for the logs (e.g. "postgres"). */
   what: string;
   logger: Logger;
@@ -20,23 +23,26 @@ export interface RetryOptions {
  */
 export async function retrying<T>(
   attempt: () => Promise<T>,
-  options: RetryOptions,
+  options: RetryingOptions,
 ): Promise<T | undefined> {
-  for (let failures = 0;; failures++) {
-    if (options.signal?.aborted) return undefined;
-    try {
+  const { what, logger, signal } = options;
+  if (signal?.aborted) return undefined;
+  try {
+    return await retry(async (failures) => {
       const result = await attempt();
-      if (failures > 0) options.logger.info(`${options.what} is back`, { failures });
+      if (failures > 0) logger.info(`${what} is back`, { failures });
       return result;
-    } catch (error) {
-      if (options.fatal?.(error)) throw error;
-      if (failures === 0) {
-        options.logger.warn(`${options.what} unavailable; retrying with backoff`, { error });
-      }
-      await sleep(
-        backoffDelay(failures, { baseMs: 100, maxMs: options.maxMs ?? 5000 }),
-        options.signal,
-      );
-    }
+    }, {
+      baseMs: 100,
+      maxMs: options.maxMs ?? 5000,
+      signal,
+      retryable: (error) => !options.fatal?.(error),
+      onRetry: ({ error, failures }) => {
+        if (failures === 1) logger.warn(`${what} unavailable; retrying with backoff`, { error });
+      },
+    });
+  } catch (error) {
+    if (signal?.aborted && !options.fatal?.(error)) return undefined;
+    throw error;
   }
 }

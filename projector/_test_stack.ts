@@ -1,5 +1,7 @@
 /** Helpers for the projector's integration tests: a workload, publishing, waiting for progress. */
 import type { Sql } from "postgres";
+import { lowestCheckpoint as lowestCheckpointOf } from "./store/checkpoints.ts";
+import { PROJECTIONS } from "./registry.ts";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { type EncodedEvent, encodeEvent, type SignalEvent, uuidV7 } from "../events/mod.ts";
@@ -110,11 +112,9 @@ export async function publishAll(
   return out;
 }
 
-/** The lowest checkpoint of all projections (0 before any batch). */
-export async function lowestCheckpoint(sql: Sql): Promise<number> {
-  const [row] = await sql<{ n: string | null; c: string }[]>`
-    SELECT min(last_seq) AS n, count(*) AS c FROM projection_checkpoints`;
-  return Number(row?.c) < 7 ? 0 : Number(row?.n ?? 0);
+/** The lowest checkpoint of all registered projections (0 before any batch). */
+export function lowestCheckpoint(sql: Sql): Promise<number> {
+  return lowestCheckpointOf(sql, PROJECTIONS);
 }
 
 /** Waits until every projection has reached `seq`; throws after `timeoutMs`. */
@@ -145,6 +145,7 @@ export function testConfig(
     lingerMs: 10,
     consumerName: "projector",
     statusIntervalMs: 200,
+    logLevel: "warn",
     ...overrides,
   };
 }

@@ -1,20 +1,26 @@
-/** The projector's configuration, read from the environment once. */
+/** The projector's configuration, read from the environment once (see `lib/config.ts`). */
 import { z } from "zod";
-import { natsUrlList, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
+import { type LogLevel, parseEnv, positiveInt, SharedEnv } from "../lib/mod.ts";
 
-/** Every projector variable, with its default. */
-export const ProjectorEnv = z.object({
-  NATS_URL: natsUrlList(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
-  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
-    "postgres://postgres@127.0.0.1:5432/signals",
+/** Every projector variable, with its default and description. */
+export const ProjectorEnv = SharedEnv.pick({
+  NATS_URL: true,
+  DATABASE_URL: true,
+  SIGNING_KEY: true,
+  LOG_LEVEL: true,
+}).extend({
+  PROJECTOR_BATCH_SIZE: positiveInt(2000).describe("Most messages per batch (one transaction)."),
+  PROJECTOR_LINGER_MS: positiveInt(25).describe(
+    "How long a batch waits for more messages once it has one, in ms.",
   ),
-  SIGNING_KEY: z.string().optional(),
-  PROJECTOR_BATCH_SIZE: positiveInt(2000),
-  PROJECTOR_LINGER_MS: positiveInt(25),
   PROJECTOR_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
     message: "must match [A-Za-z0-9_-]{1,64}",
-  }).default("projector"),
-  PROJECTOR_STATUS_MS: positiveInt(1000),
+  }).default("projector").describe(
+    "Name of the durable consumer, and of the projector's row in projector_status.",
+  ),
+  PROJECTOR_STATUS_MS: positiveInt(1000).describe(
+    "How often the projector writes its heartbeat and rate to projector_status, in ms.",
+  ),
   STREAM_REPLICAS: positiveInt(1).describe(
     "Copies of the SIGNALS stream in a JetStream cluster, should the projector create it or " +
       "find it with fewer (never lowered). Above 1 needs a cluster.",
@@ -27,6 +33,8 @@ export interface ProjectorConfig {
   databaseUrl: string;
   /** When set, unsigned or wrongly signed events are dead-lettered. */
   signingKey?: string;
+  /** The least severe log level written. @default "info" */
+  logLevel?: LogLevel;
   /** Most messages per batch (one transaction). */
   batchSize: number;
   /** How long a batch waits for more messages once it has one, in ms. */
@@ -40,7 +48,7 @@ export interface ProjectorConfig {
 }
 
 /** Reads the configuration; throws a ConfigError naming the bad variable. */
-export function loadConfig(
+export function loadProjectorConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): ProjectorConfig {
   const e = parseEnv(ProjectorEnv, env);
@@ -48,6 +56,7 @@ export function loadConfig(
     natsUrl: e.NATS_URL,
     databaseUrl: e.DATABASE_URL,
     signingKey: e.SIGNING_KEY,
+    logLevel: e.LOG_LEVEL,
     batchSize: e.PROJECTOR_BATCH_SIZE,
     lingerMs: e.PROJECTOR_LINGER_MS,
     consumerName: e.PROJECTOR_CONSUMER,

@@ -1,10 +1,10 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
 import { ConfigError } from "../lib/mod.ts";
-import { loadConfig } from "./config.ts";
+import { loadProjectorConfig } from "./config.ts";
 
 Deno.test("projector config has defaults and names a bad variable", async (t) => {
   await t.step("defaults", () => {
-    const config = loadConfig({});
+    const config = loadProjectorConfig({});
     deepEqual(
       [
         config.natsUrl,
@@ -23,7 +23,7 @@ Deno.test("projector config has defaults and names a bad variable", async (t) =>
     );
   });
   await t.step("values from the environment", () => {
-    const config = loadConfig({ PROJECTOR_BATCH_SIZE: "500", SIGNING_KEY: "k" });
+    const config = loadProjectorConfig({ PROJECTOR_BATCH_SIZE: "500", SIGNING_KEY: "k" });
     equal(config.batchSize, 500);
     equal(config.signingKey, "k");
   });
@@ -37,7 +37,7 @@ Deno.test("projector config has defaults and names a bad variable", async (t) =>
     ]
   ) {
     await t.step(`${variable}=${value} is refused with the variable's name`, () => {
-      throws(() => loadConfig({ [variable!]: value }), (error: unknown) => {
+      throws(() => loadProjectorConfig({ [variable!]: value }), (error: unknown) => {
         equal(error instanceof ConfigError, true);
         equal((error as ConfigError).variable, variable);
         equal((error as Error).message.includes(variable!), true);

@@ -8,12 +8,14 @@ import {
   AckPolicy,
   type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import { ALL_SIGNALS, STREAM_NAME } from "../events/mod.ts";
+import { ALL_SIGNALS, fromNatsHeaders, STREAM_NAME } from "../events/mod.ts";
 import type { RawMessage } from "./types.ts";
 
 /** Options of {@linkcode positionConsumer}. */
@@ -34,7 +36,9 @@ export async function positionConsumer(
   try {
     await jsm.consumers.delete(STREAM_NAME, name);
   } catch (error) {
-    if (!/not found/i.test(String(error))) throw error;
+    const missing = error instanceof JetStreamApiError &&
+      error.code === JetStreamApiCodes.ConsumerNotFound;
+    if (!missing) throw error;
   }
   await jsm.consumers.add(STREAM_NAME, {
     durable_name: name,
@@ -125,21 +129,19 @@ export async function startConsuming(
   });
 }
 
-/** A delivered message as the pure core sees it. */
+/**
+ * A delivered message as the pure core sees it; shared by the live consumer and replay's stream
+ * reader. Headers are read only for signatures and dead letters, and parsing them for every
+ * message costs more than the rest of the read: they are converted on first use.
+ */
 export function toRawMessage(msg: JsMsg): RawMessage {
-  // Headers are read only for signatures and dead letters: decode them on first use.
   let headers: Record<string, string> | undefined;
   return {
     seq: msg.seq,
     subject: msg.subject,
     data: msg.data,
     get headers() {
-      if (!headers) {
-        headers = {};
-        if (msg.headers) {
-          for (const [key, values] of msg.headers) headers[key] = values[0] ?? "";
-        }
-      }
+      headers ??= fromNatsHeaders(msg.headers);
       return headers;
     },
   };

@@ -1,4 +1,5 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { READ_MODEL_TABLES } from "./registry.ts";
 import postgres from "postgres";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -102,7 +103,7 @@ Deno.test("projector killed at random moments loses nothing and counts nothing t
     const live = await readViews(sql);
     deepEqual(live, expected);
     // …also when that clean projection is done by the batch writer into another schema
-    await createSchemaLike(sql, "clean");
+    await createSchemaLike(sql, "clean", { tables: READ_MODEL_TABLES });
     for (let i = 0; i < published.length; i += 5000) {
       await commitBatch(sql, decodeBatch(published.slice(i, i + 5000)), { schema: "clean" });
     }

@@ -6,12 +6,12 @@
  * @module
  */
 import { createLogger, runService } from "../lib/mod.ts";
-import { loadConfig } from "./config.ts";
+import { loadProjectorConfig } from "./config.ts";
 import { runProjector } from "./runner.ts";
 
 await runService(async () => {
-  const config = loadConfig();
-  const logger = createLogger("projector");
+  const config = loadProjectorConfig();
+  const logger = createLogger("projector", config.logLevel);
   const stop = new AbortController();
   const onSignal = () => {
     logger.info("stopping");

@@ -1,22 +1,33 @@
 /**
- * The projector: pure projections from event batches to row changes, the batch writer that
- * commits them (into `public`, or any schema for a rebuild), the consumer loop, and the health
- * figures the API reports. Replay builds on `decodeBatch`, `commitBatch` with a `schema`,
- * `createSchemaLike` and `PROJECTIONS`; the API on `readProjectorHealth`.
+ * The projector: one definition per read model (events handled, pure fold, merge law, SQL
+ * writer, shadow seeding, reader) listed in a registry, the batch writer that commits a batch
+ * into `public` (or any schema, for a rebuild), the consumer loop, and the health figures the API
+ * reports. Replay builds on `decodeBatch`, `projectBatch`, `writeChanges`, the registry and the
+ * definitions' seeding; the API on `readProjectorHealth` and `PROJECTIONS`.
  * @module
  */
 export * from "./types.ts";
-export { loadConfig, type ProjectorConfig, ProjectorEnv } from "./config.ts";
+export * from "./projection.ts";
+export * from "./registry.ts";
+export { loadProjectorConfig, type ProjectorConfig, ProjectorEnv } from "./config.ts";
 export { decodeBatch, type DecodeBatchOptions, MAX_ABS_WATTS } from "./decode_batch.ts";
 export {
   type BatchChanges,
+  carriedKeysOf,
+  type ChangedRows,
   eventsAfter,
-  failureMachinesOf,
+  handledBy,
   projectBatch,
   type ProjectState,
-  type RowsOf,
 } from "./projections/batch.ts";
-export { applyBatch, applyChanges, emptyViews, type MemoryViews } from "./projections/views.ts";
+export {
+  applyBatch,
+  applyChanges,
+  emptyViews,
+  type MemoryTable,
+  type MemoryViews,
+  tableOf,
+} from "./projections/views.ts";
 export * from "./projections/machines.ts";
 export * from "./projections/state_changes.ts";
 export * from "./projections/errors.ts";
@@ -28,26 +39,26 @@ export {
   CheckpointGapError,
   commitBatch,
   type CommitResult,
+  loadCarried,
   writeChanges,
   type WriteOptions,
 } from "./store/commit_batch.ts";
-export { writeFailures, writeMachines, writePowerMinutes } from "./store/write_aggregates.ts";
+export { commitBatchIsolating, isDataError } from "./store/isolate.ts";
+export { readDeadLetters, writeDeadLetters } from "./store/dead_letters.ts";
 export {
-  writeDeadLetters,
-  writeErrors,
-  writeSensorReadings,
-  writeStateChanges,
-  writeXrayScans,
-} from "./store/write_history.ts";
-export { loadOngoingFailures, lockCheckpoints, saveCheckpoints } from "./store/checkpoints.ts";
+  lockCheckpoints,
+  lowestCheckpoint,
+  readCheckpoints,
+  saveCheckpoints,
+} from "./store/checkpoints.ts";
+export { col, iso, num } from "./store/columns.ts";
 export {
+  BOOKKEEPING_TABLES,
   checkSchemaName,
   createSchemaLike,
   dropSchema,
   LIVE_SCHEMA,
   type Queryable,
-  READ_MODEL_TABLES,
-  type ReadModelTable,
   tableIn,
 } from "./store/schema.ts";
 export { readViews } from "./store/read_views.ts";

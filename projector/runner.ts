@@ -12,6 +12,7 @@ import { migrate } from "./migrate.ts";
 import { retrying } from "./_retry.ts";
 import { guardPostgresSocketFaults } from "./_guard.ts";
 import { consumeLoop, type OnBatch } from "./_loop.ts";
+import type { ProjectionRef } from "./registry.ts";
 
 /** Options of {@linkcode runProjector}. */
 export interface RunOptions {
@@ -19,6 +20,8 @@ export interface RunOptions {
   logger?: Logger;
   /** Called after each committed batch; for tests and benchmarks. @default undefined */
   onBatch?: OnBatch;
+  /** The read models to project, by name or definition. @default REGISTRY */
+  projections?: readonly ProjectionRef[];
 }
 
 /** Runs the projector until `signal` aborts; the batch in hand is committed or rolled back. */
@@ -52,7 +55,16 @@ export async function runProjector(
       return jsm;
     }, { what: "nats", logger, signal, fatal: (error) => error instanceof ConfigError });
     if (!jsm) return;
-    await consumeLoop({ config, sql, nc, jsm, logger, signal, onBatch: options.onBatch });
+    await consumeLoop({
+      config,
+      sql,
+      nc,
+      jsm,
+      logger,
+      signal,
+      onBatch: options.onBatch,
+      projections: options.projections,
+    });
   } finally {
     if (nc) {
       await Promise.race([nc.flush().catch(() => {}), sleep(1000)]);

@@ -1,19 +1,5 @@
-/** Shared vocabulary of the projector: projection names, stream messages and bookkeeping rows. */
+/** Shared vocabulary of the projector: stream messages and bookkeeping rows. */
 import type { SignalEvent } from "../events/mod.ts";
-
-/** Every projection, one per read-model table, each with its own checkpoint. */
-export const PROJECTIONS = [
-  "machines",
-  "state_changes",
-  "errors",
-  "power_minutes",
-  "sensor_readings",
-  "failures",
-  "xray_scans",
-] as const;
-
-/** The name of a projection, which is also the name of its table. */
-export type ProjectionName = typeof PROJECTIONS[number];
 
 /** A message as read from the stream, before decoding. */
 export interface RawMessage {
@@ -43,7 +29,8 @@ export interface DeadLetterRow {
 
 /** How far a projection has read the stream. */
 export interface CheckpointRow {
-  projection: ProjectionName;
+  /** The projection's name. */
+  projection: string;
   last_seq: number;
   /** The latest occurredAt among the events it has projected (ISO), or null. */
   last_event_at: string | null;

@@ -5,10 +5,13 @@
  * and writing overlap; writes stay in stream order.
  */
 import type { Sql } from "postgres";
-import type { BatchChanges } from "../projector/projections/batch.ts";
-import type { ProjectionName, RawMessage } from "../projector/types.ts";
-import { normaliseFailure } from "../projector/store/checkpoints.ts";
-import { writeChanges } from "../projector/store/commit_batch.ts";
+import {
+  type AnyProjection,
+  type BatchChanges,
+  type RawMessage,
+  tableIn,
+  writeChanges,
+} from "../projector/mod.ts";
 import type { BatchProjector } from "./batch_projector.ts";
 import type { ShadowStart } from "./_shadow_state.ts";
 import type { StreamReader } from "./stream_reader.ts";
@@ -20,22 +23,24 @@ export interface BatchDone {
   deadLetters: number;
 }
 
-/** The seeded shadow's checkpoints and open failure episodes, where the replay starts from. */
+/** The seeded shadow's checkpoints and open carried rows, where the replay starts from. */
 export async function shadowStart(
   sql: Sql,
   shadow: string,
-  projections: ProjectionName[],
+  projections: readonly AnyProjection[],
 ): Promise<ShadowStart> {
-  const checkpoints = await sql<{ projection: ProjectionName; last_seq: string | number }[]>`
-    SELECT projection, last_seq FROM ${sql(`${shadow}.projection_checkpoints`)}`;
-  const ongoing = projections.includes("failures")
-    ? await sql<Record<string, unknown>[]>`
-        SELECT * FROM ${sql(`${shadow}.failures`)} WHERE ended_at IS NULL`
-    : [];
+  const checkpoints = await sql<{ projection: string; last_seq: string | number }[]>`
+    SELECT projection, last_seq FROM ${tableIn(sql, shadow, "projection_checkpoints")}`;
+  const carried: [string, unknown[]][] = [];
+  for (const definition of projections) {
+    if (definition.carried) {
+      carried.push([definition.name, await definition.carried.load(sql, shadow)]);
+    }
+  }
   return {
-    projections,
+    projections: projections.map((d) => d.name),
     checkpoints: checkpoints.map((r) => [r.projection, Number(r.last_seq)]),
-    ongoing: ongoing.map(normaliseFailure),
+    carried,
   };
 }
 
@@ -45,6 +50,7 @@ export async function catchUp(
   reader: StreamReader,
   options: {
     schema: string;
+    projections: readonly AnyProjection[];
     projector: BatchProjector;
     batchSize: number;
     signal?: AbortSignal;
@@ -55,9 +61,14 @@ export async function catchUp(
   let writing: Promise<void> | undefined;
   let reading: Promise<RawMessage[]> | undefined;
   const write = async (messages: number, changes: BatchChanges) => {
-    await sql.begin((tx) => writeChanges(tx, changes, { schema: options.schema }));
+    await sql.begin((tx) =>
+      writeChanges(tx, changes, {
+        schema: options.schema,
+        projections: options.projections,
+      })
+    );
     let rows = 0;
-    for (const list of Object.values(changes.rows)) rows += list.length;
+    for (const list of Object.values(changes.rows)) rows += list?.length ?? 0;
     options.onBatch({ messages, rows, deadLetters: changes.deadLetters.length });
   };
   try {

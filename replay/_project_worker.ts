@@ -7,6 +7,7 @@
 import { SIGNATURE_HEADER } from "../events/mod.ts";
 import { decodeBatch } from "../projector/decode_batch.ts";
 import type { RawMessage } from "../projector/types.ts";
+import { REGISTRY } from "../projector/registry.ts";
 import { type ShadowStart, ShadowState } from "./_shadow_state.ts";
 
 /** Messages of a batch, every payload in one transferred buffer, cut at `ends`. */
@@ -47,7 +48,8 @@ let signingKey: string | undefined;
 self.onmessage = (e: MessageEvent<WorkerRequest>) => {
   const request = e.data;
   if (request.kind === "start") {
-    state = new ShadowState(request.start);
+    // A worker knows only the registered definitions; the caller projects others in place.
+    state = new ShadowState(request.start, REGISTRY);
     signingKey = request.signingKey;
     return;
   }

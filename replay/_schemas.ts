@@ -3,8 +3,7 @@
  * running rebuild's schemas from the leftovers of a crashed one.
  */
 import type { ReservedSql, Sql } from "postgres";
-import { type ProjectionName, PROJECTIONS } from "../projector/types.ts";
-import { createSchemaLike, dropSchema, type ReadModelTable } from "../projector/store/schema.ts";
+import { BOOKKEEPING_TABLES, createSchemaLike, dropSchema } from "../projector/mod.ts";
 
 // Any constant works; every process that rebuilds must use the same one.
 const LOCK_CLASS = 727_005;
@@ -17,34 +16,41 @@ export interface RebuildSchemas {
 }
 
 /** Schema names for a rebuild of `projections` (one projection, or all of them). */
-export function schemasFor(projections: readonly ProjectionName[], id: string): RebuildSchemas {
+export function schemasFor(projections: readonly string[], id: string): RebuildSchemas {
   const tag = projections.length === 1 ? projections[0]! : "all";
   return { shadow: `rebuild_${tag}_${id}`, retired: `retired_${tag}_${id}` };
 }
 
-/** The projections a rebuild or retired schema belongs to, or undefined for any other name. */
-export function projectionsOfSchema(schema: string): ProjectionName[] | undefined {
+/**
+ * The projections (of `known`) a rebuild or retired schema belongs to, or undefined for any
+ * other name.
+ */
+export function projectionsOfSchema(
+  schema: string,
+  known: readonly string[],
+): string[] | undefined {
   const match = NAME.exec(schema);
   if (!match) return undefined;
   const tag = match[2]!;
-  if (tag === "all") return [...PROJECTIONS];
-  return (PROJECTIONS as readonly string[]).includes(tag) ? [tag as ProjectionName] : undefined;
+  if (tag === "all") return [...known];
+  return known.includes(tag) ? [tag] : undefined;
 }
 
 /**
  * Takes the session advisory lock of each projection on `conn`, all or none; returns the ones
  * another session holds when it cannot. Session locks vanish with the connection, so a killed
- * rebuild never leaves one behind.
+ * rebuild never leaves one behind. A projection's lock is keyed by `hashtext` of its name, so any
+ * registered projection has one without a list of numbers to keep.
  */
 export async function tryLockProjections(
   conn: ReservedSql,
-  projections: readonly ProjectionName[],
-): Promise<ProjectionName[]> {
-  const taken: ProjectionName[] = [];
-  const busy: ProjectionName[] = [];
+  projections: readonly string[],
+): Promise<string[]> {
+  const taken: string[] = [];
+  const busy: string[] = [];
   for (const p of [...projections].sort()) {
     const [row] = await conn<{ ok: boolean }[]>`
-      SELECT pg_try_advisory_lock(${LOCK_CLASS}, ${PROJECTIONS.indexOf(p)}) AS ok`;
+      SELECT pg_try_advisory_lock(${LOCK_CLASS}, hashtext(${p})) AS ok`;
     (row!.ok ? taken : busy).push(p);
   }
   if (busy.length > 0) await unlockProjections(conn, taken);
@@ -54,29 +60,35 @@ export async function tryLockProjections(
 /** Releases the locks {@linkcode tryLockProjections} took. */
 export async function unlockProjections(
   conn: ReservedSql,
-  projections: readonly ProjectionName[],
+  projections: readonly string[],
 ): Promise<void> {
   for (const p of projections) {
-    await conn`SELECT pg_advisory_unlock(${LOCK_CLASS}, ${PROJECTIONS.indexOf(p)})`;
+    await conn`SELECT pg_advisory_unlock(${LOCK_CLASS}, hashtext(${p}))`;
   }
 }
 
 /**
- * Drops every rebuild or retired schema whose projections no other session is rebuilding: they
- * are leftovers of a crash or Ctrl-C. Runs on the connection holding this rebuild's own locks.
+ * Drops every rebuild or retired schema whose projections (of `known`) no other session is
+ * rebuilding: they are leftovers of a crash or Ctrl-C. Runs on the connection holding this
+ * rebuild's own locks.
  */
-export async function dropStaleSchemas(conn: ReservedSql, sql: Sql): Promise<string[]> {
-  const held = await conn<{ objid: number }[]>`
-    SELECT objid::int AS objid FROM pg_locks
-    WHERE locktype = 'advisory' AND classid = ${LOCK_CLASS} AND objsubid = 2 AND granted
-      AND pid <> pg_backend_pid()`;
-  const busy = new Set(held.map((row) => PROJECTIONS[row.objid]));
+export async function dropStaleSchemas(
+  conn: ReservedSql,
+  sql: Sql,
+  known: readonly string[],
+): Promise<string[]> {
+  const held = await conn<{ name: string }[]>`
+    SELECT p AS name FROM unnest(${known as string[]}::text[]) AS p
+    WHERE hashtext(p) IN (SELECT objid::int FROM pg_locks
+      WHERE locktype = 'advisory' AND classid = ${LOCK_CLASS} AND objsubid = 2 AND granted
+        AND pid <> pg_backend_pid())`;
+  const busy = new Set(held.map((row) => row.name));
   const schemas = await conn<{ nspname: string }[]>`
     SELECT nspname FROM pg_namespace
     WHERE nspname LIKE 'rebuild\\_%' OR nspname LIKE 'retired\\_%' ORDER BY nspname`;
   const dropped: string[] = [];
   for (const { nspname } of schemas) {
-    const owners = projectionsOfSchema(nspname);
+    const owners = projectionsOfSchema(nspname, known);
     if (!owners || owners.some((p) => busy.has(p))) continue;
     if (nspname.startsWith("retired_")) await dropRetired(sql, nspname);
     else await dropSchema(sql, nspname);
@@ -103,9 +115,9 @@ export async function dropRetired(sql: Sql, schema: string): Promise<void> {
 export async function createShadow(
   sql: Sql,
   shadow: string,
-  projections: readonly ProjectionName[],
+  projections: readonly string[],
 ): Promise<void> {
-  const tables: ReadModelTable[] = [...projections, "dead_letters", "projection_checkpoints"];
+  const tables = [...projections, ...BOOKKEEPING_TABLES];
   await createSchemaLike(sql, shadow, { tables });
   const rows = await sql<
     { schemaname: string; tablename: string; indexname: string; def: string }[]

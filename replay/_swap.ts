@@ -5,15 +5,19 @@
  * dead letters, and moves the live checkpoints to the shadow's.
  */
 import type { Sql, TransactionSql } from "postgres";
-import { decodeBatch } from "../projector/decode_batch.ts";
-import type { DecodedBatch, ProjectionName } from "../projector/types.ts";
-import { failureMachinesOf, projectBatch } from "../projector/projections/batch.ts";
-import { loadOngoingFailures, lockCheckpoints } from "../projector/store/checkpoints.ts";
-import { writeChanges } from "../projector/store/commit_batch.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  type AnyProjection,
+  decodeBatch,
+  type DecodedBatch,
+  loadCarried,
+  lockCheckpoints,
+  projectBatch,
+  writeChanges,
+} from "../projector/mod.ts";
+import { type Logger, retry } from "../lib/mod.ts";
 import type { RebuildSchemas } from "./_schemas.ts";
 import type { ProjectionPlan } from "./_point.ts";
-import type { NatsConnection } from "@nats-io/nats-core";
-import { type Logger, sleep } from "../lib/mod.ts";
 import { StreamReader } from "./stream_reader.ts";
 
 /** What the swap did. */
@@ -28,6 +32,8 @@ export interface SwapResult {
 /** Options of {@linkcode swapIn}. */
 export interface SwapOptions {
   plans: ProjectionPlan[];
+  /** The definitions the plans name. */
+  projections: readonly AnyProjection[];
   nats: NatsConnection;
   signingKey?: string;
   /** How long the swap waits for a table lock before it backs off and tries again. @default 3000 */
@@ -46,21 +52,17 @@ export async function swapIn(
   schemas: RebuildSchemas,
   options: SwapOptions,
 ): Promise<SwapResult> {
-  const attempts = options.attempts ?? 5;
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await swapOnce(sql, schemas, options);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== "55P03" || attempt >= attempts) throw error;
-      const delayMs = 200 * 2 ** attempt;
+  return await retry(() => swapOnce(sql, schemas, options), {
+    attempts: options.attempts ?? 5,
+    baseMs: 400,
+    maxMs: 10_000,
+    retryable: (error) => (error as { code?: string } | null)?.code === "55P03",
+    onRetry: ({ failures, delayMs }) =>
       options.logger?.warn("swap waited too long for a table lock; trying again", {
-        attempt,
+        attempt: failures,
         delayMs,
-      });
-      await sleep(delayMs);
-    }
-  }
+      }),
+  });
 }
 
 async function swapOnce(
@@ -76,6 +78,7 @@ async function swapOnce(
     const live = await lockCheckpoints(tx, projections, "public");
     const mine = await lockCheckpoints(tx, projections, shadow);
     const gap = await applyGap(tx, shadow, {
+      projections: options.projections.filter((d) => projections.includes(d.name)),
       nats: options.nats,
       signingKey: options.signingKey,
       live,
@@ -130,8 +133,9 @@ async function applyGap(
   tx: TransactionSql,
   shadow: string,
   options: {
-    live: Map<ProjectionName, number>;
-    mine: Map<ProjectionName, number>;
+    projections: readonly AnyProjection[];
+    live: Map<string, number>;
+    mine: Map<string, number>;
     nats: NatsConnection;
     signingKey?: string;
   },
@@ -155,14 +159,10 @@ async function applyGap(
       lastSeq: until,
     };
     const checkpoints = new Map([[projection, options.mine.get(projection)!]]);
-    const machines = projection === "failures" ? failureMachinesOf(batch, checkpoints) : [];
-    const ongoingFailures = await loadOngoingFailures(tx, machines, shadow);
-    const changes = projectBatch(batch, {
-      checkpoints,
-      ongoingFailures,
-      projections: [projection],
-    });
-    await writeChanges(tx, changes, { schema: shadow });
+    const projections = options.projections.filter((d) => d.name === projection);
+    const carried = await loadCarried(tx, batch, { checkpoints, projections, schema: shadow });
+    const changes = projectBatch(batch, { checkpoints, carried, projections });
+    await writeChanges(tx, changes, { schema: shadow, projections });
     for (const rows of Object.values(changes.rows)) rowsWritten += rows?.length ?? 0;
   }
   return { gapEvents: messages.length, rowsWritten };

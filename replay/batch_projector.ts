@@ -4,9 +4,14 @@
  * (the default) this runs beside reading and writing; without one it runs in place, the same way.
  */
 import { SIGNATURE_HEADER } from "../events/mod.ts";
-import { decodeBatch } from "../projector/decode_batch.ts";
-import type { BatchChanges } from "../projector/projections/batch.ts";
-import type { DeadLetterRow, RawMessage } from "../projector/types.ts";
+import {
+  type AnyProjection,
+  type BatchChanges,
+  type DeadLetterRow,
+  decodeBatch,
+  type RawMessage,
+  REGISTRY,
+} from "../projector/mod.ts";
 import type { PackedBatch, WorkerRequest } from "./_project_worker.ts";
 import { type ShadowStart, ShadowState } from "./_shadow_state.ts";
 
@@ -27,11 +32,20 @@ export class BatchProjector {
   }>();
   #next = 0;
 
-  /** Starts from the shadow's seeded state, in a worker unless `inWorker` is false. */
-  constructor(start: ShadowStart, options: { inWorker: boolean; signingKey?: string }) {
+  /**
+   * Starts from the shadow's seeded state, in a worker unless `inWorker` is false. A worker
+   * loads the registered definitions itself; with any other definition among `projections`
+   * (one added at run time), the batches are projected in place.
+   */
+  constructor(
+    start: ShadowStart,
+    options: { inWorker: boolean; signingKey?: string; projections?: readonly AnyProjection[] },
+  ) {
     this.#signingKey = options.signingKey;
-    if (!options.inWorker) {
-      this.#state = new ShadowState(start);
+    const projections = options.projections ?? REGISTRY;
+    const registered = projections.every((d) => (REGISTRY as readonly AnyProjection[]).includes(d));
+    if (!options.inWorker || !registered) {
+      this.#state = new ShadowState(start, projections);
       return;
     }
     this.#worker = new Worker(new URL("./_project_worker.ts", import.meta.url), { type: "module" });

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { anyStream, asMessages, event } from "../projector/_test_events.ts";
 import { decodeBatch } from "../projector/decode_batch.ts";
 import { applyBatch, applyChanges, emptyViews } from "../projector/projections/views.ts";
-import { PROJECTIONS } from "../projector/types.ts";
+import { PROJECTIONS } from "../projector/registry.ts";
 import { BatchProjector } from "./batch_projector.ts";
 
 const cuts = (length: number) =>
@@ -22,7 +22,7 @@ Deno.test("the batch projector, in a worker or in place, equals one clean pass",
             const expected = emptyViews();
             applyBatch(expected, decodeBatch(messages));
             const projector = new BatchProjector(
-              { projections: [...PROJECTIONS], checkpoints: [], ongoing: [] },
+              { projections: [...PROJECTIONS], checkpoints: [], carried: [] },
               { inWorker },
             );
             try {
@@ -47,7 +47,7 @@ Deno.test("the batch projector, in a worker or in place, equals one clean pass",
 
   await t.step("dead letters keep their bytes and headers, and a signing key applies", async () => {
     const projector = new BatchProjector(
-      { projections: ["errors"], checkpoints: [], ongoing: [] },
+      { projections: ["errors"], checkpoints: [], carried: [] },
       { inWorker: true, signingKey: "k" },
     );
     try {

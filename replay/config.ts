@@ -1,30 +1,52 @@
-/** The replay CLI's configuration: environment variables and command-line flags, both with zod. */
+/**
+ * The replay CLI's configuration: environment variables through the loader pattern of
+ * `lib/config.ts`, and command-line flags through `node:util` `parseArgs`, both checked with zod.
+ */
+import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ConfigError, natsUrlList, optionalUrl, parseEnv, positiveInt } from "../lib/mod.ts";
-import { PROJECTIONS } from "../projector/types.ts";
+import { ConfigError, type LogLevel, parseEnv, positiveInt, SharedEnv } from "../lib/mod.ts";
+import { PROJECTIONS } from "./contract.ts";
 
 /** Environment variables the replay reads. */
-export const ReplayEnv = z.object({
-  NATS_URL: natsUrlList(["nats:", "tls:"]).default("nats://127.0.0.1:4222"),
-  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]).default(
-    "postgres://postgres@127.0.0.1:5432/signals",
-  ),
-  /** Must be the live projector's key, so the same events become dead letters. */
-  SIGNING_KEY: z.string().optional(),
-  REPLAY_BATCH_SIZE: positiveInt(8192),
-  /** 1 decodes and projects in a worker beside reads and writes; 0 does it on the main thread. */
+export const ReplayEnv = SharedEnv.pick({
+  NATS_URL: true,
+  DATABASE_URL: true,
+  SIGNING_KEY: true,
+  LOG_LEVEL: true,
+}).extend({
+  REPLAY_BATCH_SIZE: positiveInt(8192).describe("Messages per fetch and per shadow transaction."),
   REPLAY_WORKERS: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
-    .min(0, "must be 0 or more").max(1, "must be 0 or 1").default(1),
+    .min(0, "must be 0 or more").max(1, "must be 0 or 1").default(1).describe(
+      "1 decodes and projects in a worker beside reads and writes; 0 does it on the main thread.",
+    ),
 });
 
-/** The parsed environment. */
-export type ReplayEnvConfig = z.infer<typeof ReplayEnv>;
+/** Settings of a replay run. */
+export interface ReplayConfig {
+  natsUrl: string;
+  databaseUrl: string;
+  /** Must be the live projector's key, so the same events become dead letters. */
+  signingKey?: string;
+  logLevel: LogLevel;
+  /** Messages per fetch and per shadow transaction. */
+  batchSize: number;
+  /** 1: decode and project in a worker; 0: in place. */
+  workers: number;
+}
 
 /** Reads the environment once; throws a `ConfigError` naming the bad variable. */
-export function readReplayEnv(
+export function loadReplayConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
-): ReplayEnvConfig {
-  return parseEnv(ReplayEnv, env);
+): ReplayConfig {
+  const e = parseEnv(ReplayEnv, env);
+  return {
+    natsUrl: e.NATS_URL,
+    databaseUrl: e.DATABASE_URL,
+    signingKey: e.SIGNING_KEY,
+    logLevel: e.LOG_LEVEL,
+    batchSize: e.REPLAY_BATCH_SIZE,
+    workers: e.REPLAY_WORKERS,
+  };
 }
 
 const PROJECTION_OR_ALL = [...PROJECTIONS, "all"] as const;
@@ -51,34 +73,52 @@ const ValidFlags = ReplayFlags.refine(
 /** The parsed flags. */
 export type ReplayFlagsConfig = z.infer<typeof ReplayFlags>;
 
-const BOOLEAN = new Set(["yes", "help"]);
-const SHORT: Record<string, string> = { y: "yes", h: "help", p: "projection" };
-
 /** Parses `args`; throws a `ConfigError` naming the bad flag and the value seen. */
 export function parseFlags(args: readonly string[]): ReplayFlagsConfig {
-  const raw: Record<string, string | boolean> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const match = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new ConfigError(arg, `Unexpected argument '${arg}': flags start with --`);
-    const name = SHORT[match[1]!] ?? match[1]!;
-    if (!(name in ReplayFlags.shape)) {
-      throw new ConfigError(
-        `--${name}`,
-        `Unknown flag ${arg}: expected --projection, --from-seq, --from-time or --yes`,
-      );
-    }
-    if (BOOLEAN.has(name)) raw[name] = true;
-    else if (match[2] !== undefined) raw[name] = match[2];
-    else if (i + 1 < args.length) raw[name] = args[++i]!;
-    else throw new ConfigError(`--${name}`, `Missing value of --${name}`);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        projection: { type: "string", short: "p" },
+        "from-seq": { type: "string" },
+        "from-time": { type: "string" },
+        yes: { type: "boolean", short: "y" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    throw flagError(error);
   }
+  const raw = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
   const parsed = ValidFlags.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const flag = `--${String(issue.path[0] ?? "")}`;
   const seen = raw[String(issue.path[0])];
   throw new ConfigError(flag, `Invalid ${flag}=${JSON.stringify(seen ?? "")}: ${issue.message}`);
+}
+
+/** A `parseArgs` error as a `ConfigError` naming the flag. */
+function flagError(error: unknown): unknown {
+  const code = (error as { code?: string } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /--[a-z-]+/.exec(message)?.[0] ?? /'(-[^']*)'/.exec(message)?.[1] ?? "(flags)";
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return new ConfigError(
+        flag,
+        `Unknown flag ${flag}: expected --projection, --from-seq, --from-time or --yes`,
+      );
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return new ConfigError(flag, `Missing value of ${flag}`);
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return new ConfigError(flag, `Unexpected argument: ${message}; flags start with --`);
+    default:
+      return error;
+  }
 }
 
 /** Usage text of the CLI. */
@@ -91,5 +131,5 @@ Usage: deno task replay [--projection <name>|all] [--from-seq N | --from-time <I
   --from-time T  recompute only what events stored at or after time T produced
   --yes, -y      do not ask for confirmation on a terminal
 
-Environment: NATS_URL, DATABASE_URL, SIGNING_KEY (the live projector's), REPLAY_BATCH_SIZE,
-REPLAY_WORKERS (1: decode and project in a worker, the default; 0: in place).`;
+Environment: NATS_URL, DATABASE_URL, SIGNING_KEY (the live projector's), LOG_LEVEL,
+REPLAY_BATCH_SIZE, REPLAY_WORKERS (1: decode and project in a worker, the default; 0: in place).`;

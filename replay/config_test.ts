@@ -1,6 +1,6 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
 import { ConfigError } from "../lib/mod.ts";
-import { parseFlags, readReplayEnv } from "./config.ts";
+import { loadReplayConfig, parseFlags } from "./config.ts";
 
 Deno.test("replay flags parse into a request, and a bad flag is named", async (t) => {
   await t.step("no flags rebuild all from the start, asking first", () => {
@@ -33,10 +33,10 @@ Deno.test("replay flags parse into a request, and a bad flag is named", async (t
 });
 
 Deno.test("replay env: defaults, and a bad variable is named", () => {
-  equal(readReplayEnv({}).REPLAY_BATCH_SIZE, 8192);
-  equal(readReplayEnv({}).REPLAY_WORKERS, 1);
-  equal(readReplayEnv({ REPLAY_WORKERS: "0" }).REPLAY_WORKERS, 0);
-  throws(() => readReplayEnv({ REPLAY_WORKERS: "-1" }), /REPLAY_WORKERS/);
-  throws(() => readReplayEnv({ REPLAY_BATCH_SIZE: "many" }), /REPLAY_BATCH_SIZE/);
-  throws(() => readReplayEnv({ DATABASE_URL: "mysql://x" }), /DATABASE_URL/);
+  equal(loadReplayConfig({}).batchSize, 8192);
+  equal(loadReplayConfig({}).workers, 1);
+  equal(loadReplayConfig({ REPLAY_WORKERS: "0" }).workers, 0);
+  throws(() => loadReplayConfig({ REPLAY_WORKERS: "-1" }), /REPLAY_WORKERS/);
+  throws(() => loadReplayConfig({ REPLAY_BATCH_SIZE: "many" }), /REPLAY_BATCH_SIZE/);
+  throws(() => loadReplayConfig({ DATABASE_URL: "mysql://x" }), /DATABASE_URL/);
 });

@@ -7,8 +7,7 @@ import {
   type ReplayJobStatus,
   type ReplayRequest,
   startedJob,
-} from "../api/deps.ts";
-import { type ProjectionName, PROJECTIONS } from "../projector/types.ts";
+} from "./contract.ts";
 import { projectionsOf, rebuild, type RebuildDeps, ReplayConflictError } from "./rebuild.ts";
 import { fractionOf, rateOf } from "./progress.ts";
 
@@ -35,7 +34,7 @@ export interface ReplayJobManager extends ReplayJobs {
 
 interface Job {
   status: ReplayJobStatus;
-  projections: ProjectionName[];
+  projections: string[];
   done: Promise<void>;
   abort: AbortController;
 }
@@ -60,10 +59,7 @@ export function createReplayJobs(
   return {
     start(request: ReplayRequest): ReplayJobStatus {
       const projection = request.projection;
-      if (projection !== "all" && !(PROJECTIONS as readonly string[]).includes(projection)) {
-        throw new RangeError(`Unknown projection '${projection}'`);
-      }
-      const projections = projectionsOf({ projection: projection as ProjectionName | "all" });
+      const projections = projectionsOf({ projection }).map((d) => d.name);
       const clash = running().find((job) => job.projections.some((p) => projections.includes(p)));
       if (clash) {
         throw new ReplayConflictError(
@@ -78,7 +74,7 @@ export function createReplayJobs(
       const status: ReplayJobStatus = startedJob(id, projection);
       const abort = new AbortController();
       const run = rebuild(deps, {
-        projection: projection as ProjectionName | "all",
+        projection,
         fromSeq: request.fromSeq,
         fromTime: request.fromTime,
       }, {

@@ -9,7 +9,7 @@
 import postgres from "postgres";
 import { connectNats, createLogger, runService } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
-import { parseFlags, readReplayEnv, USAGE } from "./config.ts";
+import { loadReplayConfig, parseFlags, USAGE } from "./config.ts";
 import { rebuild, ReplayConflictError } from "./rebuild.ts";
 import { progressPrinter, renderSummary } from "./_console.ts";
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const env = readReplayEnv();
+  const config = loadReplayConfig();
   const terminal = Deno.stdout.isTerminal();
   const point = flags["from-seq"] !== undefined
     ? ` from sequence ${flags["from-seq"]}`
@@ -33,15 +33,15 @@ async function main(): Promise<void> {
       return;
     }
   }
-  const logger = createLogger("replay");
-  const sql = postgres(env.DATABASE_URL, {
+  const logger = createLogger("replay", config.logLevel);
+  const sql = postgres(config.databaseUrl, {
     max: 4,
     onnotice: () => {},
     connect_timeout: 10,
     connection: { application_name: "signals-replay" },
   });
   // Until connected, Ctrl-C simply ends the process: there is nothing to clean up yet.
-  const nats = await connectNats(env.NATS_URL, { name: "signals-replay", logger });
+  const nats = await connectNats(config.natsUrl, { name: "signals-replay", logger });
   const stop = new AbortController();
   const onSignal = () => stop.abort(new DOMException("Interrupted", "AbortError"));
   Deno.addSignalListener("SIGINT", onSignal);
@@ -49,13 +49,13 @@ async function main(): Promise<void> {
   const printer = progressPrinter({ terminal });
   try {
     await migrate(sql);
-    const summary = await rebuild({ sql, nats, signingKey: env.SIGNING_KEY, logger }, {
+    const summary = await rebuild({ sql, nats, signingKey: config.signingKey, logger }, {
       projection: flags.projection,
       fromSeq: flags["from-seq"],
       fromTime: flags["from-time"],
     }, {
-      batchSize: env.REPLAY_BATCH_SIZE,
-      workers: env.REPLAY_WORKERS,
+      batchSize: config.batchSize,
+      workers: config.workers,
       signal: stop.signal,
       onProgress: printer.update,
     });

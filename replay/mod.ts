@@ -4,8 +4,10 @@
  * and batch writer, catches up with the live head, and swaps the shadow tables in with one
  * transaction, so readers see the old view or the new one and the live projector goes on from
  * the rebuilt checkpoint. From a point (`fromSeq`, `fromTime`) it recomputes only what events at
- * or after it produced. {@linkcode rebuild} runs one rebuild; {@linkcode createReplayJobs} runs
- * them in the background for the API's `/admin/replay`.
+ * or after it produced, each projection seeded by its own definition. Every projection of the
+ * projector's registry can be rebuilt, or those of a `registry` passed in. {@linkcode rebuild}
+ * runs one rebuild; {@linkcode createReplayJobs} runs them in the background for the API's
+ * `/admin/replay`. The job types the API sees are in `contract.ts`, re-exported here.
  * @module
  */
 export {
@@ -20,8 +22,10 @@ export { createReplayJobs, type ReplayJobManager, type ReplayJobsOptions } from 
 export type { ProjectionPlan } from "./_point.ts";
 export { type RebuildPhase, type RebuildProgress, renderBar, renderLine } from "./progress.ts";
 export {
+  loadReplayConfig,
   parseFlags,
-  readReplayEnv,
-  type ReplayEnvConfig,
+  type ReplayConfig,
+  ReplayEnv,
   type ReplayFlagsConfig,
 } from "./config.ts";
+export * from "./contract.ts";

@@ -2,7 +2,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { readViews } from "../projector/store/read_views.ts";
 import type { Sql } from "postgres";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { type ProjectionName, PROJECTIONS } from "../projector/types.ts";
+import { type ProjectionName, PROJECTIONS } from "../projector/registry.ts";
 import { uuidV7 } from "../events/mod.ts";
 import { rebuild } from "./rebuild.ts";
 import { seqAtTime } from "./stream_reader.ts";

@@ -1,7 +1,8 @@
 /** Progress of a rebuild: the figures, and how a terminal bar or a log line shows them. Pure. */
 
-/** Where a rebuild is. */
-export type RebuildPhase = "preparing" | "seeding" | "replaying" | "swapping" | "done";
+import type { RebuildPhase } from "./contract.ts";
+
+export type { RebuildPhase };
 
 /** A snapshot of a rebuild's progress. */
 export interface RebuildProgress {

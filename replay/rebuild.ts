@@ -6,8 +6,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Sql } from "postgres";
 import type { Logger } from "../lib/mod.ts";
-import { type ProjectionName, PROJECTIONS } from "../projector/types.ts";
-import { dropSchema } from "../projector/store/schema.ts";
+import { type AnyProjection, dropSchema, REGISTRY } from "../projector/mod.ts";
 import {
   createShadow,
   dropRetired,
@@ -35,7 +34,8 @@ export interface RebuildDeps {
 
 /** What to rebuild. */
 export interface RebuildRequest {
-  projection: ProjectionName | "all";
+  /** A projection's name, or `"all"`. */
+  projection: string;
   /** Recompute what events at or after this sequence produced. */
   fromSeq?: number;
   /** Recompute what events the stream stored at or after this time produced. */
@@ -56,6 +56,11 @@ export interface RebuildOptions {
   beforeSwap?: () => Promise<void>;
   /** Names the shadow schema (8 hex digits). @default random */
   id?: string;
+  /**
+   * The read models a request's names are looked up in, and `"all"` means. Definitions that are
+   * not in the projector's registry are projected on the main thread. @default REGISTRY
+   */
+  registry?: readonly AnyProjection[];
 }
 
 /** What a finished rebuild did. */
@@ -80,9 +85,15 @@ export class ReplayConflictError extends Error {
   readonly code = "replay_conflict";
 }
 
-/** The projections a request names. */
-export function projectionsOf(request: Pick<RebuildRequest, "projection">): ProjectionName[] {
-  return request.projection === "all" ? [...PROJECTIONS] : [request.projection];
+/** The definitions a request names, looked up in `registry`; throws a RangeError for an unknown name. */
+export function projectionsOf(
+  request: Pick<RebuildRequest, "projection">,
+  registry: readonly AnyProjection[] = REGISTRY,
+): AnyProjection[] {
+  if (request.projection === "all") return [...registry];
+  const found = registry.find((d) => d.name === request.projection);
+  if (!found) throw new RangeError(`Unknown projection '${request.projection}'`);
+  return [found];
 }
 
 /** Rebuilds the requested projections and swaps them in; resolves with a summary. */
@@ -91,20 +102,23 @@ export async function rebuild(
   request: RebuildRequest,
   options: RebuildOptions = {},
 ): Promise<RebuildSummary> {
-  const projections = projectionsOf(request);
+  const registry = options.registry ?? REGISTRY;
+  const projections = projectionsOf(request, registry);
+  const names = projections.map((d) => d.name);
   const conn = await deps.sql.reserve();
   try {
-    const busy = await tryLockProjections(conn, projections);
+    const busy = await tryLockProjections(conn, names);
     if (busy.length > 0) {
       throw new ReplayConflictError(`${busy.join(", ")} is being rebuilt by another session`);
     }
     try {
-      const dropped = await dropStaleSchemas(conn, deps.sql);
+      const known = registry.map((d) => d.name);
+      const dropped = await dropStaleSchemas(conn, deps.sql, known);
       if (dropped.length > 0) deps.logger?.info("dropped leftover rebuild schemas", { dropped });
       return await run(deps, request, projections, options);
     } finally {
       // A lost connection has released the locks already; its error must not hide the first one.
-      await unlockProjections(conn, projections).catch(() => {});
+      await unlockProjections(conn, names).catch(() => {});
     }
   } finally {
     conn.release();
@@ -114,12 +128,13 @@ export async function rebuild(
 async function run(
   deps: RebuildDeps,
   request: RebuildRequest,
-  projections: ProjectionName[],
+  projections: AnyProjection[],
   options: RebuildOptions,
 ): Promise<RebuildSummary> {
   const started = performance.now();
   const id = options.id ?? crypto.randomUUID().slice(0, 8);
-  const schemas = schemasFor(projections, id);
+  const names = projections.map((d) => d.name);
+  const schemas = schemasFor(names, id);
   const signal = options.signal;
   const progress: RebuildProgress = {
     phase: "preparing",
@@ -139,7 +154,7 @@ async function run(
     const fromSeq = request.fromTime !== undefined
       ? await seqAtTime(deps.nats, new Date(request.fromTime))
       : request.fromSeq;
-    await createShadow(deps.sql, schemas.shadow, projections);
+    await createShadow(deps.sql, schemas.shadow, names);
     signal?.throwIfAborted();
     report("seeding");
     const plans = await seedShadow(deps, schemas.shadow, {
@@ -160,10 +175,12 @@ async function run(
     const projector = new BatchProjector(await shadowStart(deps.sql, schemas.shadow, projections), {
       inWorker: (options.workers ?? 1) > 0,
       signingKey: deps.signingKey,
+      projections,
     });
     try {
       await catchUp(deps.sql, reader, {
         schema: schemas.shadow,
+        projections,
         projector,
         batchSize: options.batchSize ?? 8192,
         signal,
@@ -186,6 +203,7 @@ async function run(
     report("swapping");
     const swap = await swapIn(deps.sql, schemas, {
       plans: plans.plans,
+      projections,
       nats: deps.nats,
       signingKey: deps.signingKey,
       logger: deps.logger,

@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { PROJECTIONS } from "../projector/types.ts";
+import { PROJECTIONS } from "../projector/registry.ts";
 import { projectionsOfSchema, schemasFor } from "./_schemas.ts";
 
 Deno.test("rebuild schema names say which projections they belong to", async (t) => {
@@ -13,14 +13,14 @@ Deno.test("rebuild schema names say which projections they belong to", async (t)
   await t.step("names read back into their projections", () => {
     for (const p of PROJECTIONS) {
       const { shadow, retired } = schemasFor([p], "deadbeef");
-      deepEqual(projectionsOfSchema(shadow), [p]);
-      deepEqual(projectionsOfSchema(retired), [p]);
+      deepEqual(projectionsOfSchema(shadow, PROJECTIONS), [p]);
+      deepEqual(projectionsOfSchema(retired, PROJECTIONS), [p]);
     }
-    deepEqual(projectionsOfSchema("rebuild_all_deadbeef"), [...PROJECTIONS]);
+    deepEqual(projectionsOfSchema("rebuild_all_deadbeef", PROJECTIONS), [...PROJECTIONS]);
   });
   await t.step("any other schema is not one of ours", () => {
     for (const name of ["public", "rebuild_nope_deadbeef", "rebuild_errors", "prop_1"]) {
-      equal(projectionsOfSchema(name), undefined, name);
+      equal(projectionsOfSchema(name, PROJECTIONS), undefined, name);
     }
   });
 });

@@ -2,10 +2,10 @@
  * Reads the `SIGNALS` stream in order through an ordered consumer, in fetches of many messages,
  * so memory stays bounded by one batch and the consumer never needs acks or cleanup.
  */
-import { type Consumer, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
+import { type Consumer, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { STREAM_NAME } from "../events/mod.ts";
-import type { RawMessage } from "../projector/types.ts";
+import { type RawMessage, toRawMessage } from "../projector/mod.ts";
 
 /** Options of {@linkcode StreamReader.open}. */
 export interface StreamReaderOptions {
@@ -38,27 +38,6 @@ export async function seqAtTime(nc: NatsConnection, time: Date): Promise<number>
   } finally {
     await consumer.delete().catch(() => {});
   }
-}
-
-/**
- * A message as the projector's decoder wants it. Headers are parsed on first use: without a
- * signing key only dead letters need them, and parsing them for every message costs more than
- * the rest of the read.
- */
-export function toRawMessage(m: JsMsg): RawMessage {
-  let headers: Record<string, string> | undefined;
-  return {
-    seq: m.seq,
-    subject: m.subject,
-    data: m.data,
-    get headers() {
-      if (!headers) {
-        headers = {};
-        if (m.headers) { for (const [name, values] of m.headers) headers[name] = values[0] ?? ""; }
-      }
-      return headers;
-    },
-  };
 }
 
 /** An ordered read of the stream from a sequence; `pending` says how much is left after it. */

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, UnavailableError } from "../problem.ts";
 import { NoQuery, timeParam } from "../query.ts";
 import { ReplayJob } from "../schemas.ts";
 import { badField } from "../validation.ts";
-import { PROJECTIONS } from "../../projector/types.ts";
+import { PROJECTIONS } from "../../replay/contract.ts";
 
 /** Body of `POST /admin/replay`. */
 export const ReplayBody = z.strictObject({

@@ -1,39 +1,22 @@
 /**
- * The whole pure step of a batch: for each projection, the events after its checkpoint become
- * row changes, and its checkpoint moves to the end of the batch.
+ * The whole pure step of a batch: for each projection, the events after its checkpoint that it
+ * handles become row changes through its fold, and its checkpoint moves to the end of the batch.
  */
-import type {
-  CheckpointRow,
-  DeadLetterRow,
-  DecodedBatch,
-  ProjectionName,
-  StreamEvent,
-} from "../types.ts";
-import { PROJECTIONS } from "../types.ts";
-import { assertNever } from "../../events/mod.ts";
+import type { CheckpointRow, DeadLetterRow, DecodedBatch, StreamEvent } from "../types.ts";
+import type { AnyProjection, EventType } from "../projection.ts";
+import { type ProjectionName, REGISTRY, type RowsOf } from "../registry.ts";
 import { toIso, toMs } from "./_time.ts";
-import { type MachineRow, projectMachines } from "./machines.ts";
-import { projectStateChanges, type StateChangeRow } from "./state_changes.ts";
-import { type ErrorRow, projectErrors } from "./errors.ts";
-import { type PowerMinuteRow, projectPowerMinutes } from "./power_minutes.ts";
-import { projectSensorReadings, type SensorReadingRow } from "./sensor_readings.ts";
-import { failureMachines, type FailureRow, projectFailures } from "./failures.ts";
-import { projectXrayScans, type XrayScanRow } from "./xray_scans.ts";
 
-/** The rows of each read model, by projection name. */
-export interface RowsOf {
-  machines: MachineRow;
-  state_changes: StateChangeRow;
-  errors: ErrorRow;
-  power_minutes: PowerMinuteRow;
-  sensor_readings: SensorReadingRow;
-  failures: FailureRow;
-  xray_scans: XrayScanRow;
-}
+export type { RowsOf };
 
-/** Row changes of one batch: per projection (absent when not projected), dead letters, checkpoints. */
+/** Row changes of one batch, by projection name (absent when a projection was not run). */
+export type ChangedRows =
+  & { [P in ProjectionName]?: RowsOf[P][] }
+  & { [name: string]: unknown[] | undefined };
+
+/** Row changes of one batch: per projection, dead letters, checkpoints. */
 export interface BatchChanges {
-  rows: { [P in ProjectionName]?: RowsOf[P][] };
+  rows: ChangedRows;
   deadLetters: DeadLetterRow[];
   checkpoints: CheckpointRow[];
 }
@@ -41,11 +24,14 @@ export interface BatchChanges {
 /** What the pure step needs to know about the views before the batch. */
 export interface ProjectState {
   /** Last sequence of each projection; missing means 0. */
-  checkpoints: ReadonlyMap<ProjectionName, number>;
-  /** Ongoing failure episodes of (at least) the machines in {@linkcode failureMachinesOf}. */
-  ongoingFailures: readonly FailureRow[];
-  /** The projections to run. @default PROJECTIONS */
-  projections?: readonly ProjectionName[];
+  checkpoints: ReadonlyMap<string, number>;
+  /**
+   * Open carried rows (e.g. ongoing failure episodes) of each projection that carries rows, for
+   * at least the keys {@linkcode carriedKeysOf} names. @default none
+   */
+  carried?: ReadonlyMap<string, readonly unknown[]>;
+  /** The projections to run. @default REGISTRY */
+  projections?: readonly AnyProjection[];
 }
 
 /** The events after a checkpoint (events in stream order); those at or below it were applied. */
@@ -54,22 +40,42 @@ export function eventsAfter(events: readonly StreamEvent[], checkpoint: number):
   return first < 0 ? [] : events.slice(first);
 }
 
-/** The machines whose ongoing failure episodes the batch needs loaded. */
-export function failureMachinesOf(
+/** The events a definition handles. */
+export function handledBy(
+  definition: Pick<AnyProjection, "canHandle">,
+  events: readonly StreamEvent[],
+): readonly StreamEvent[] {
+  const types: readonly EventType[] = definition.canHandle;
+  if (types.length >= ALL_TYPES) return events;
+  return events.filter((e) => types.includes(e.event.type));
+}
+
+const ALL_TYPES = 5;
+
+/** For each projection that carries rows, the keys whose open rows the batch needs loaded. */
+export function carriedKeysOf(
   batch: DecodedBatch,
-  checkpoints: ReadonlyMap<ProjectionName, number>,
-): string[] {
-  return failureMachines(eventsAfter(batch.events, checkpoints.get("failures") ?? 0));
+  checkpoints: ReadonlyMap<string, number>,
+  projections: readonly AnyProjection[] = REGISTRY,
+): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  for (const definition of projections) {
+    if (!definition.carried) continue;
+    const after = eventsAfter(batch.events, checkpoints.get(definition.name) ?? 0);
+    keys.set(definition.name, definition.carried.keysOf(handledBy(definition, after)));
+  }
+  return keys;
 }
 
 /** Projects one decoded batch into row changes. */
 export function projectBatch(batch: DecodedBatch, state: ProjectState): BatchChanges {
-  const rows: BatchChanges["rows"] = {};
+  const rows: ChangedRows = {};
   const checkpoints: CheckpointRow[] = [];
   // Projections usually share one checkpoint; filter and scan the batch once per distinct one.
   const after = new Map<number, { events: StreamEvent[]; latest: string | null }>();
-  for (const projection of state.projections ?? PROJECTIONS) {
-    const checkpoint = state.checkpoints.get(projection) ?? 0;
+  const projections: readonly AnyProjection[] = state.projections ?? REGISTRY;
+  for (const definition of projections) {
+    const checkpoint = state.checkpoints.get(definition.name) ?? 0;
     if (batch.lastSeq <= checkpoint) continue;
     let slice = after.get(checkpoint);
     if (!slice) {
@@ -77,43 +83,15 @@ export function projectBatch(batch: DecodedBatch, state: ProjectState): BatchCha
       slice = { events, latest: latestOccurredAt(events) };
       after.set(checkpoint, slice);
     }
-    project(projection, slice.events, state.ongoingFailures, rows);
-    checkpoints.push({ projection, last_seq: batch.lastSeq, last_event_at: slice.latest });
+    const carried = state.carried?.get(definition.name) ?? [];
+    rows[definition.name] = definition.project(handledBy(definition, slice.events), carried);
+    checkpoints.push({
+      projection: definition.name,
+      last_seq: batch.lastSeq,
+      last_event_at: slice.latest,
+    });
   }
   return { rows, deadLetters: batch.deadLetters, checkpoints };
-}
-
-function project(
-  projection: ProjectionName,
-  events: StreamEvent[],
-  ongoing: readonly FailureRow[],
-  rows: BatchChanges["rows"],
-): void {
-  switch (projection) {
-    case "machines":
-      rows.machines = projectMachines(events);
-      return;
-    case "state_changes":
-      rows.state_changes = projectStateChanges(events);
-      return;
-    case "errors":
-      rows.errors = projectErrors(events);
-      return;
-    case "power_minutes":
-      rows.power_minutes = projectPowerMinutes(events);
-      return;
-    case "sensor_readings":
-      rows.sensor_readings = projectSensorReadings(events);
-      return;
-    case "failures":
-      rows.failures = projectFailures(events, ongoing);
-      return;
-    case "xray_scans":
-      rows.xray_scans = projectXrayScans(events);
-      return;
-    default:
-      assertNever(projection);
-  }
 }
 
 function latestOccurredAt(events: readonly StreamEvent[]): string | null {

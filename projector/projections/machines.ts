@@ -1,157 +1,91 @@
 /**
- * The `machines` projection: one row per machine, merged commutatively. "Latest" facts win by
+ * The `machines` read model: one row per machine, merged commutatively. "Latest" facts win by
  * (time, sequence), counts and energy add up, so any batching and any order give the same row.
  */
-import { assertNever, type Severity } from "../../events/mod.ts";
-import type { StreamEvent } from "../types.ts";
-import { canonicalIso, isLater, toIso, toMs } from "./_time.ts";
-import { lastSample, powerSegments } from "./power_minutes.ts";
+import { defineProjection } from "../projection.ts";
+import { tableIn } from "../store/schema.ts";
+import { col, iso, num } from "../store/columns.ts";
+import { type MachineRow, mergeMachine, projectMachines } from "./_machine_fold.ts";
 
-/** A row of `machines`. */
-export interface MachineRow {
-  machine_id: string;
-  state: string | null;
-  state_since: string | null;
-  state_seq: number | null;
-  last_seen: string;
-  last_power_w: number | null;
-  last_power_at: string | null;
-  last_power_seq: number | null;
-  last_error_code: string | null;
-  last_error_at: string | null;
-  last_error_seq: number | null;
-  errors_info: number;
-  errors_warning: number;
-  errors_error: number;
-  errors_critical: number;
-  /** Integer microjoules; Wh = energy_uj / 3.6e9. */
-  energy_uj: number;
-}
+export * from "./_machine_fold.ts";
 
-/** A machine row that knows nothing yet but when the machine was seen. */
-export function emptyMachine(machineId: string, lastSeen: string): MachineRow {
-  return {
-    machine_id: machineId,
-    state: null,
-    state_since: null,
-    state_seq: null,
-    last_seen: lastSeen,
-    last_power_w: null,
-    last_power_at: null,
-    last_power_seq: null,
-    last_error_code: null,
-    last_error_at: null,
-    last_error_seq: null,
-    errors_info: 0,
-    errors_warning: 0,
-    errors_error: 0,
-    errors_critical: 0,
-    energy_uj: 0,
-  };
-}
+/** Why `machines` is always rebuilt in full. */
+export const MACHINES_FULL_REASON = "machines folds every event of a machine into one row; the " +
+  "part before the point cannot be separated from the live row, so it is replayed from the start";
 
-/** Combines two rows of the same machine; commutative and associative (the SQL upsert mirrors it). */
-export function mergeMachine(a: MachineRow, b: MachineRow): MachineRow {
-  const state = isLater(b.state_since, b.state_seq, a.state_since, a.state_seq) ? b : a;
-  const power = isLater(b.last_power_at, b.last_power_seq, a.last_power_at, a.last_power_seq)
-    ? b
-    : a;
-  const error = isLater(b.last_error_at, b.last_error_seq, a.last_error_at, a.last_error_seq)
-    ? b
-    : a;
-  return {
-    machine_id: a.machine_id,
-    state: state.state,
-    state_since: state.state_since,
-    state_seq: state.state_seq,
-    last_seen: toMs(b.last_seen) > toMs(a.last_seen) ? b.last_seen : a.last_seen,
-    last_power_w: power.last_power_w,
-    last_power_at: power.last_power_at,
-    last_power_seq: power.last_power_seq,
-    last_error_code: error.last_error_code,
-    last_error_at: error.last_error_at,
-    last_error_seq: error.last_error_seq,
-    errors_info: a.errors_info + b.errors_info,
-    errors_warning: a.errors_warning + b.errors_warning,
-    errors_error: a.errors_error + b.errors_error,
-    errors_critical: a.errors_critical + b.errors_critical,
-    energy_uj: a.energy_uj + b.energy_uj,
-  };
-}
+// The SQL twin of mergeMachine: a fact replaces the stored one when it is later by (time, seq).
+const later = (at: string, seq: string) =>
+  `EXCLUDED.${seq} IS NOT NULL AND (m.${seq} IS NULL
+    OR (EXCLUDED.${at}, EXCLUDED.${seq}) > (m.${at}, m.${seq}))`;
+const pick = (condition: string, columns: string[]) =>
+  columns.map((c) => `${c} = CASE WHEN ${condition} THEN EXCLUDED.${c} ELSE m.${c} END`).join(
+    ",\n",
+  );
+const LATEST = [
+  pick(later("state_since", "state_seq"), ["state", "state_since", "state_seq"]),
+  pick(later("last_power_at", "last_power_seq"), [
+    "last_power_w",
+    "last_power_at",
+    "last_power_seq",
+  ]),
+  pick(later("last_error_at", "last_error_seq"), [
+    "last_error_code",
+    "last_error_at",
+    "last_error_seq",
+  ]),
+].join(",\n");
 
-const SEVERITY_COLUMN = {
-  info: "errors_info",
-  warning: "errors_warning",
-  error: "errors_error",
-  critical: "errors_critical",
-} as const satisfies Record<Severity, keyof MachineRow>;
-
-/** What one event says about its machine, as a row to merge. */
-export function machineFact(seq: number, event: StreamEvent["event"]): MachineRow {
-  const at = canonicalIso(event.occurredAt);
-  const row = emptyMachine(event.machineId, at);
-  switch (event.type) {
-    case "state_change":
-      row.state = event.data.to;
-      row.state_since = at;
-      row.state_seq = seq;
-      break;
-    case "error":
-      row.last_error_code = event.data.code;
-      row.last_error_at = at;
-      row.last_error_seq = seq;
-      row[SEVERITY_COLUMN[event.data.severity]] = 1;
-      break;
-    case "power": {
-      const last = lastSample(event);
-      row.last_power_w = last.watts;
-      row.last_power_at = toIso(last.atMs);
-      row.last_power_seq = seq;
-      for (const segment of powerSegments(event)) row.energy_uj += segment.energyUj;
-      break;
-    }
-    case "sensor":
-    case "xray":
-      break;
-    default:
-      assertNever(event);
-  }
-  return row;
-}
-
-/** The batch's facts merged into one row per machine, ordered by machine id. */
-export function projectMachines(events: readonly StreamEvent[]): MachineRow[] {
-  const rows = new Map<string, MachineRow>();
-  for (const { seq, event } of events) {
-    const fact = machineFact(seq, event);
-    const seen = rows.get(event.machineId);
-    if (seen) mergeInto(seen, fact);
-    else rows.set(event.machineId, fact);
-  }
-  return [...rows.values()].sort((a, b) => (a.machine_id < b.machine_id ? -1 : 1));
-}
-
-/** {@linkcode mergeMachine} in place, without a new row per event. */
-function mergeInto(a: MachineRow, b: MachineRow): void {
-  if (isLater(b.state_since, b.state_seq, a.state_since, a.state_seq)) {
-    a.state = b.state;
-    a.state_since = b.state_since;
-    a.state_seq = b.state_seq;
-  }
-  if (isLater(b.last_power_at, b.last_power_seq, a.last_power_at, a.last_power_seq)) {
-    a.last_power_w = b.last_power_w;
-    a.last_power_at = b.last_power_at;
-    a.last_power_seq = b.last_power_seq;
-  }
-  if (isLater(b.last_error_at, b.last_error_seq, a.last_error_at, a.last_error_seq)) {
-    a.last_error_code = b.last_error_code;
-    a.last_error_at = b.last_error_at;
-    a.last_error_seq = b.last_error_seq;
-  }
-  if (toMs(b.last_seen) > toMs(a.last_seen)) a.last_seen = b.last_seen;
-  a.errors_info += b.errors_info;
-  a.errors_warning += b.errors_warning;
-  a.errors_error += b.errors_error;
-  a.errors_critical += b.errors_critical;
-  a.energy_uj += b.energy_uj;
-}
+/** The `machines` read model. */
+export const machines = defineProjection({
+  name: "machines",
+  canHandle: ["state_change", "error", "power", "sensor", "xray"],
+  key: (row: MachineRow) => row.machine_id,
+  project: projectMachines,
+  law: { kind: "merge", merge: mergeMachine },
+  async write(tx, rows, schema) {
+    if (rows.length === 0) return;
+    await tx`INSERT INTO ${tableIn(tx, schema, "machines")} AS m
+        (machine_id, state, state_since, state_seq, last_seen, last_power_w, last_power_at,
+         last_power_seq, last_error_code, last_error_at, last_error_seq, errors_info,
+         errors_warning, errors_error, errors_critical, energy_uj)
+      SELECT * FROM unnest(${col(rows, "machine_id")}::text[], ${col(rows, "state")}::text[],
+        ${col(rows, "state_since")}::timestamptz[], ${col(rows, "state_seq")}::bigint[],
+        ${col(rows, "last_seen")}::timestamptz[], ${col(rows, "last_power_w")}::float8[],
+        ${col(rows, "last_power_at")}::timestamptz[], ${col(rows, "last_power_seq")}::bigint[],
+        ${col(rows, "last_error_code")}::text[], ${col(rows, "last_error_at")}::timestamptz[],
+        ${col(rows, "last_error_seq")}::bigint[], ${col(rows, "errors_info")}::bigint[],
+        ${col(rows, "errors_warning")}::bigint[], ${col(rows, "errors_error")}::bigint[],
+        ${col(rows, "errors_critical")}::bigint[], ${col(rows, "energy_uj")}::bigint[])
+      ON CONFLICT (machine_id) DO UPDATE SET
+        ${tx.unsafe(LATEST)},
+        last_seen = GREATEST(m.last_seen, EXCLUDED.last_seen),
+        errors_info = m.errors_info + EXCLUDED.errors_info,
+        errors_warning = m.errors_warning + EXCLUDED.errors_warning,
+        errors_error = m.errors_error + EXCLUDED.errors_error,
+        errors_critical = m.errors_critical + EXCLUDED.errors_critical,
+        energy_uj = m.energy_uj + EXCLUDED.energy_uj`;
+  },
+  async read(sql, schema) {
+    const rows = await sql<Record<string, unknown>[]>`
+      SELECT * FROM ${tableIn(sql, schema, "machines")}`;
+    return rows.map((r): MachineRow => ({
+      machine_id: String(r.machine_id),
+      state: r.state as string | null,
+      state_since: iso(r.state_since),
+      state_seq: num(r.state_seq),
+      last_seen: iso(r.last_seen)!,
+      last_power_w: num(r.last_power_w),
+      last_power_at: iso(r.last_power_at),
+      last_power_seq: num(r.last_power_seq),
+      last_error_code: r.last_error_code as string | null,
+      last_error_at: iso(r.last_error_at),
+      last_error_seq: num(r.last_error_seq),
+      errors_info: Number(r.errors_info),
+      errors_warning: Number(r.errors_warning),
+      errors_error: Number(r.errors_error),
+      errors_critical: Number(r.errors_critical),
+      energy_uj: Number(r.energy_uj),
+    }));
+  },
+  seed: { fullReason: MACHINES_FULL_REASON },
+});

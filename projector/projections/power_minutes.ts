@@ -1,165 +1,142 @@
-/**
- * The `power_minutes` projection: samples pre-aggregated per machine and minute within the batch.
- * Sums are integer milliwatts and energies integer microjoules, each rounded once per
- * (event, minute) segment, so any split into batches adds up to the same totals.
- */
-import type { PowerEvent } from "../../events/mod.ts";
+/** The `power_minutes` read model: per machine and minute, samples, sum, extremes and energy. */
+import { defineProjection, type ScanContext } from "../projection.ts";
+import { tableIn } from "../store/schema.ts";
+import { col, iso } from "../store/columns.ts";
 import type { StreamEvent } from "../types.ts";
-import { toIso, toMs } from "./_time.ts";
+import {
+  mergePowerMinute,
+  powerMinuteKey,
+  type PowerMinuteRow,
+  projectPowerMinutes,
+} from "./_power_fold.ts";
 
-const MINUTE_MS = 60_000;
+export * from "./_power_fold.ts";
 
-/** A row of `power_minutes`. */
-export interface PowerMinuteRow {
+/**
+ * How far before the earliest boundary minute, in event time, the backward scan for earlier
+ * samples goes before it may stop: power events stored this much out of order are still found.
+ */
+export const POWER_LOOKBACK_MS = 30_000;
+
+/** A live row that events on both sides of a rebuild's point fed. */
+interface MixedMinute {
   machine_id: string;
-  /** Start of the minute (ISO). */
   minute: string;
   samples: number;
-  sum_mw: number;
-  min_w: number;
-  max_w: number;
-  energy_uj: number;
-  /** Events with at least one sample in this minute. */
   events: number;
-  last_seq: number;
 }
 
-/** The samples of one event that fall into one minute. */
-export interface PowerSegment {
-  minuteMs: number;
-  samples: number;
-  sumMw: number;
-  minW: number;
-  maxW: number;
-  energyUj: number;
-}
+/** The `power_minutes` read model. */
+export const powerMinutes = defineProjection({
+  name: "power_minutes",
+  canHandle: ["power"],
+  key: (row: PowerMinuteRow) => powerMinuteKey(row),
+  project: projectPowerMinutes,
+  law: { kind: "merge", merge: mergePowerMinute },
+  async write(tx, rows, schema) {
+    if (rows.length === 0) return;
+    await tx`INSERT INTO ${tableIn(tx, schema, "power_minutes")} AS p
+        (machine_id, minute, samples, sum_mw, min_w, max_w, energy_uj, events, last_seq)
+      SELECT * FROM unnest(${col(rows, "machine_id")}::text[],
+        ${col(rows, "minute")}::timestamptz[], ${col(rows, "samples")}::bigint[],
+        ${col(rows, "sum_mw")}::bigint[], ${col(rows, "min_w")}::float8[],
+        ${col(rows, "max_w")}::float8[], ${col(rows, "energy_uj")}::bigint[],
+        ${col(rows, "events")}::bigint[], ${col(rows, "last_seq")}::bigint[])
+      ON CONFLICT (machine_id, minute) DO UPDATE SET
+        samples = p.samples + EXCLUDED.samples,
+        sum_mw = p.sum_mw + EXCLUDED.sum_mw,
+        min_w = LEAST(p.min_w, EXCLUDED.min_w),
+        max_w = GREATEST(p.max_w, EXCLUDED.max_w),
+        energy_uj = p.energy_uj + EXCLUDED.energy_uj,
+        events = p.events + EXCLUDED.events,
+        last_seq = GREATEST(p.last_seq, EXCLUDED.last_seq)`;
+  },
+  async read(sql, schema) {
+    const rows = await sql<Record<string, unknown>[]>`
+      SELECT * FROM ${tableIn(sql, schema, "power_minutes")}`;
+    return rows.map((r): PowerMinuteRow => ({
+      machine_id: String(r.machine_id),
+      minute: iso(r.minute)!,
+      samples: Number(r.samples),
+      sum_mw: Number(r.sum_mw),
+      min_w: Number(r.min_w),
+      max_w: Number(r.max_w),
+      energy_uj: Number(r.energy_uj),
+      events: Number(r.events),
+      last_seq: Number(r.last_seq),
+    }));
+  },
+  seed: {
+    // Minutes whose last contribution is before the point are final; the others are recomputed.
+    async copy({ tx, live, shadow, point }) {
+      const from = tableIn(tx, live, "power_minutes");
+      const copied = await tx`INSERT INTO ${tableIn(tx, shadow, "power_minutes")}
+        SELECT * FROM ${from} WHERE last_seq < ${point}`;
+      const mixed = await tx<
+        { machine_id: string; minute: Date; samples: string; events: string }[]
+      >`
+        SELECT machine_id, minute, samples, events FROM ${from} WHERE last_seq >= ${point}`;
+      const boundary: MixedMinute[] = mixed.map((r) => ({
+        machine_id: r.machine_id,
+        minute: r.minute.toISOString(),
+        samples: Number(r.samples),
+        events: Number(r.events),
+      }));
+      return { rows: copied.count, boundary };
+    },
+    complete: (ctx: ScanContext, boundary: unknown) =>
+      seedBoundaryMinutes(ctx, boundary as MixedMinute[]),
+  },
+});
 
-/** Splits an event's samples at minute boundaries; sample i is at occurredAt + i / rate. */
-export function powerSegments(event: PowerEvent): PowerSegment[] {
-  let segments = segmentCache.get(event);
-  if (!segments) {
-    segments = computeSegments(event);
-    segmentCache.set(event, segments);
-  }
-  return segments;
-}
-
-// Both `machines` (energy) and `power_minutes` need the segments of the same event objects.
-const segmentCache = new WeakMap<PowerEvent, PowerSegment[]>();
-
-function computeSegments(event: PowerEvent): PowerSegment[] {
-  const start = toMs(event.occurredAt);
-  const { sampleRateHz: rate, watts } = event.data;
-  const minuteOf = (i: number) => Math.floor((start + (i * 1000) / rate) / MINUTE_MS) * MINUTE_MS;
-  const segments: PowerSegment[] = [];
-  let from = 0;
-  while (from < watts.length) {
-    const minuteMs = minuteOf(from);
-    // Most events sit inside one minute: find the segment's end without a division per sample.
-    let to = watts.length;
-    if (minuteOf(to - 1) !== minuteMs) {
-      to = from + 1;
-      while (to < watts.length && minuteOf(to) === minuteMs) to++;
-    }
-    segments.push(aggregate(watts, from, to, minuteMs, rate));
-    from = to;
-  }
-  return segments;
-}
-
-function aggregate(
-  watts: readonly number[],
-  from: number,
-  to: number,
-  minuteMs: number,
-  rate: number,
-): PowerSegment {
-  let sumMw = 0;
-  let minW = Infinity;
-  let maxW = -Infinity;
-  for (let i = from; i < to; i++) {
-    const w = watts[i]! + 0;
-    sumMw += Math.round(w * 1000);
-    if (w < minW) minW = w;
-    if (w > maxW) maxW = w;
-  }
-  // mW summed over samples of 1/rate s each is mJ; one rounding per segment keeps it exact later.
-  const energyUj = Math.round((sumMw * 1000) / rate) + 0;
-  return { minuteMs, samples: to - from, sumMw, minW, maxW, energyUj };
-}
-
-/** Time (epoch ms, whole) and value of an event's last sample. */
-export function lastSample(event: PowerEvent): { atMs: number; watts: number } {
-  const { sampleRateHz: rate, watts } = event.data;
-  const atMs = Math.floor(toMs(event.occurredAt) + ((watts.length - 1) * 1000) / rate);
-  return { atMs, watts: watts[watts.length - 1]! + 0 };
-}
-
-/** Combines two aggregates of the same machine and minute; commutative and associative. */
-export function mergePowerMinute(a: PowerMinuteRow, b: PowerMinuteRow): PowerMinuteRow {
-  return {
-    machine_id: a.machine_id,
-    minute: a.minute,
-    samples: a.samples + b.samples,
-    sum_mw: a.sum_mw + b.sum_mw,
-    min_w: Math.min(a.min_w, b.min_w),
-    max_w: Math.max(a.max_w, b.max_w),
-    energy_uj: a.energy_uj + b.energy_uj,
-    events: a.events + b.events,
-    last_seq: Math.max(a.last_seq, b.last_seq),
-  };
-}
-
-/** The key of a power minute row. */
-export function powerMinuteKey(row: Pick<PowerMinuteRow, "machine_id" | "minute">): string {
-  return `${row.machine_id}|${row.minute}`;
-}
-
-// A batch touches few minutes but formats them once per event; keep the strings.
-const minuteStrings = new Map<number, string>();
-
-function minuteIso(ms: number): string {
-  let iso = minuteStrings.get(ms);
-  if (iso === undefined) {
-    iso = toIso(ms);
-    if (minuteStrings.size >= 10_000) minuteStrings.clear();
-    minuteStrings.set(ms, iso);
-  }
-  return iso;
-}
-
-/** The batch's power samples, one row per machine and minute, ordered by machine and minute. */
-export function projectPowerMinutes(events: readonly StreamEvent[]): PowerMinuteRow[] {
-  const rows = new Map<string, PowerMinuteRow>();
-  for (const { seq, event } of events) {
-    if (event.type !== "power") continue;
-    for (const s of powerSegments(event)) {
-      const row: PowerMinuteRow = {
-        machine_id: event.machineId,
-        minute: minuteIso(s.minuteMs),
-        samples: s.samples,
-        sum_mw: s.sumMw,
-        min_w: s.minW,
-        max_w: s.maxW,
-        energy_uj: s.energyUj,
-        events: 1,
-        last_seq: seq,
-      };
+/**
+ * Adds to the shadow the samples that events before the point put into the boundary minutes
+ * (rows fed from both sides of it). Which earlier events fed them is found by scanning back from
+ * the point in chunks growing by half, until a whole chunk holds only samples older than the
+ * earliest boundary minute minus {@linkcode POWER_LOOKBACK_MS} and the samples and events seen
+ * add up to what the live rows count up to their checkpoint; at the start of the stream, all was
+ * seen.
+ */
+async function seedBoundaryMinutes(ctx: ScanContext, mixed: MixedMinute[]): Promise<number> {
+  if (mixed.length === 0) return 0;
+  const live = new Map(mixed.map((r) => [powerMinuteKey(r), r]));
+  const machines = new Set(mixed.map((r) => r.machine_id));
+  const horizon = Math.min(...mixed.map((r) => Date.parse(r.minute))) - POWER_LOOKBACK_MS;
+  const before = new Map<string, PowerMinuteRow>();
+  const counted = new Map<string, PowerMinuteRow>();
+  const add = (into: Map<string, PowerMinuteRow>, rows: PowerMinuteRow[]) => {
+    for (const row of rows) {
       const key = powerMinuteKey(row);
-      const seen = rows.get(key);
-      rows.set(key, seen ? mergePowerMinute(seen, row) : row);
+      if (!live.has(key)) continue;
+      const seen = into.get(key);
+      into.set(key, seen ? mergePowerMinute(seen, row) : row);
     }
+  };
+  const relevant = (batch: StreamEvent[]) =>
+    batch.filter((e) => e.event.type === "power" && machines.has(e.event.machineId));
+  const complete = () =>
+    [...live].every(([key, row]) => {
+      const seen = counted.get(key);
+      return seen?.samples === row.samples && seen.events === row.events;
+    });
+  // What events from the point up to the live checkpoint put into those minutes.
+  let read = await ctx.scan({ from: ctx.point, through: ctx.liveSeq }, (batch) => {
+    add(counted, projectPowerMinutes(relevant(batch)));
+  });
+  let end = ctx.point - 1;
+  for (let size = 2048; end >= ctx.firstSeq; size = Math.ceil(size * 1.5)) {
+    const start = Math.max(ctx.firstSeq, end - size + 1);
+    let recent = false;
+    read += await ctx.scan({ from: start, through: end }, (batch) => {
+      const rows = projectPowerMinutes(relevant(batch));
+      add(before, rows);
+      add(counted, rows);
+      if (rows.some((row) => Date.parse(row.minute) >= horizon)) recent = true;
+    });
+    end = start - 1;
+    if (!recent && complete()) break;
   }
-  // A stable order keeps lock order the same across concurrent writers.
-  return [...rows.values()].sort((a, b) =>
-    a.machine_id < b.machine_id
-      ? -1
-      : a.machine_id > b.machine_id
-      ? 1
-      : a.minute < b.minute
-      ? -1
-      : a.minute > b.minute
-      ? 1
-      : 0
-  );
+  // The loop ends complete, or at the start of the stream, where `before` is exact anyway.
+  await ctx.sql.begin((tx) => powerMinutes.write(tx, [...before.values()], ctx.shadow));
+  return read;
 }

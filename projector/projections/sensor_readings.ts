@@ -1,6 +1,9 @@
 /** The `sensor_readings` projection: a compact row per sensor event. */
 import type { StreamEvent } from "../types.ts";
 import { canonicalIso } from "./_time.ts";
+import { historyProjection } from "../projection.ts";
+import { tableIn } from "../store/schema.ts";
+import { col } from "../store/columns.ts";
 
 /** A row of `sensor_readings`. */
 export interface SensorReadingRow {
@@ -30,3 +33,22 @@ export function projectSensorReadings(events: readonly StreamEvent[]): SensorRea
   }
   return rows;
 }
+
+/** The `sensor_readings` read model, a history table. */
+export const sensorReadings = historyProjection({
+  name: "sensor_readings",
+  canHandle: ["sensor"],
+  project: projectSensorReadings,
+  async write(tx, rows: readonly SensorReadingRow[], schema) {
+    if (rows.length === 0) return;
+    const readings = rows.map((row) => JSON.stringify(row.readings));
+    await tx`INSERT INTO ${tableIn(tx, schema, "sensor_readings")}
+        (seq, event_id, machine_id, at, readings, failure_type, failure_progress)
+      SELECT s, e, m, a, r::jsonb, ft, fp FROM unnest(${col(rows, "seq")}::bigint[],
+        ${col(rows, "event_id")}::uuid[], ${col(rows, "machine_id")}::text[],
+        ${col(rows, "at")}::timestamptz[], ${readings}::text[],
+        ${col(rows, "failure_type")}::text[], ${col(rows, "failure_progress")}::float8[])
+        AS u(s, e, m, a, r, ft, fp)
+      ON CONFLICT DO NOTHING`;
+  },
+});

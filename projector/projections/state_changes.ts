@@ -1,6 +1,9 @@
 /** The `state_changes` projection: one history row per state_change event. */
 import type { StreamEvent } from "../types.ts";
 import { canonicalIso } from "./_time.ts";
+import { historyProjection } from "../projection.ts";
+import { tableIn } from "../store/schema.ts";
+import { col } from "../store/columns.ts";
 
 /** A row of `state_changes`. */
 export interface StateChangeRow {
@@ -28,3 +31,19 @@ export function projectStateChanges(events: readonly StreamEvent[]): StateChange
   }
   return rows;
 }
+
+/** The `state_changes` read model, a history table. */
+export const stateChanges = historyProjection({
+  name: "state_changes",
+  canHandle: ["state_change"],
+  project: projectStateChanges,
+  async write(tx, rows: readonly StateChangeRow[], schema) {
+    if (rows.length === 0) return;
+    await tx`INSERT INTO ${tableIn(tx, schema, "state_changes")}
+        (seq, event_id, machine_id, from_state, to_state, at)
+      SELECT * FROM unnest(${col(rows, "seq")}::bigint[], ${col(rows, "event_id")}::uuid[],
+        ${col(rows, "machine_id")}::text[], ${col(rows, "from_state")}::text[],
+        ${col(rows, "to_state")}::text[], ${col(rows, "at")}::timestamptz[])
+      ON CONFLICT DO NOTHING`;
+  },
+});

@@ -1,75 +1,77 @@
 /**
- * Read models held in memory, with the same merge rules as the SQL writer. It is the reference
- * the property tests compare the database against, and a way to project without a database.
+ * Read models held in memory, following each definition's merge law, the same law its SQL writer
+ * follows. It is the reference the property tests compare the database against, and a way to
+ * project without a database.
  */
-import type { CheckpointRow, DeadLetterRow, DecodedBatch, ProjectionName } from "../types.ts";
-import { type BatchChanges, failureMachinesOf, projectBatch, type RowsOf } from "./batch.ts";
-import { mergeMachine } from "./machines.ts";
-import { mergePowerMinute, powerMinuteKey } from "./power_minutes.ts";
-import type { FailureRow } from "./failures.ts";
+import type { CheckpointRow, DeadLetterRow, DecodedBatch } from "../types.ts";
+import type { AnyProjection } from "../projection.ts";
+import { type ProjectionName, REGISTRY, type RowsOf } from "../registry.ts";
+import { type BatchChanges, carriedKeysOf, projectBatch } from "./batch.ts";
 
-/** Every read model as a map from primary key to row. */
-export interface MemoryViews {
-  machines: Map<string, RowsOf["machines"]>;
-  state_changes: Map<number, RowsOf["state_changes"]>;
-  errors: Map<number, RowsOf["errors"]>;
-  power_minutes: Map<string, RowsOf["power_minutes"]>;
-  sensor_readings: Map<number, RowsOf["sensor_readings"]>;
-  failures: Map<number, FailureRow>;
-  xray_scans: Map<number, RowsOf["xray_scans"]>;
-  dead_letters: Map<number, DeadLetterRow>;
-  checkpoints: Map<ProjectionName, CheckpointRow>;
-}
+/** One read model as a map from primary key to row. */
+export type MemoryTable<R = unknown> = Map<string | number, R>;
 
-/** Empty read models. */
-export function emptyViews(): MemoryViews {
-  return {
-    machines: new Map(),
-    state_changes: new Map(),
-    errors: new Map(),
-    power_minutes: new Map(),
-    sensor_readings: new Map(),
-    failures: new Map(),
-    xray_scans: new Map(),
+/** Every read model as a map from primary key to row, plus dead letters and checkpoints. */
+export type MemoryViews =
+  & { [P in ProjectionName]: MemoryTable<RowsOf[P]> }
+  & { [name: string]: MemoryTable }
+  & { dead_letters: Map<number, DeadLetterRow>; checkpoints: Map<string, CheckpointRow> };
+
+/** Empty read models for `projections`. */
+export function emptyViews(projections: readonly AnyProjection[] = REGISTRY): MemoryViews {
+  const views: Record<string, Map<unknown, unknown>> = {
     dead_letters: new Map(),
     checkpoints: new Map(),
   };
+  for (const definition of projections) views[definition.name] = new Map();
+  return views as MemoryViews;
+}
+
+/** The rows of one read model in `views`. */
+export function tableOf<R>(views: MemoryViews, definition: { name: string }): MemoryTable<R> {
+  let table = (views as Record<string, MemoryTable>)[definition.name];
+  if (!table) {
+    table = new Map();
+    (views as Record<string, MemoryTable>)[definition.name] = table;
+  }
+  return table as MemoryTable<R>;
 }
 
 /** Projects a batch into the views the way one database transaction would. */
 export function applyBatch(
   views: MemoryViews,
   batch: DecodedBatch,
-  options: { projections?: readonly ProjectionName[] } = {},
+  options: { projections?: readonly AnyProjection[] } = {},
 ): BatchChanges {
+  const projections = options.projections ?? REGISTRY;
   const checkpoints = new Map([...views.checkpoints].map(([p, row]) => [p, row.last_seq]));
-  const machines = new Set(failureMachinesOf(batch, checkpoints));
-  const ongoingFailures = [...views.failures.values()].filter((row) =>
-    row.ended_at === null && machines.has(row.machine_id)
-  );
-  const changes = projectBatch(batch, { checkpoints, ongoingFailures, ...options });
-  applyChanges(views, changes);
+  const carried = new Map<string, unknown[]>();
+  for (const [name, keys] of carriedKeysOf(batch, checkpoints, projections)) {
+    const definition = projections.find((d) => d.name === name)!;
+    const wanted = new Set(keys);
+    carried.set(
+      name,
+      [...tableOf(views, definition).values()].filter((row) =>
+        definition.carried!.isOpen(row) && wanted.has(definition.carried!.keyOf(row))
+      ),
+    );
+  }
+  const changes = projectBatch(batch, { checkpoints, carried, projections });
+  applyChanges(views, changes, { projections });
   return changes;
 }
 
-/** Applies row changes: history rows are kept once, aggregates merged, episodes replaced. */
-export function applyChanges(views: MemoryViews, changes: BatchChanges): void {
-  const { rows } = changes;
-  for (const row of rows.machines ?? []) {
-    const seen = views.machines.get(row.machine_id);
-    views.machines.set(row.machine_id, seen ? mergeMachine(seen, row) : row);
+/** Applies row changes by each definition's merge law, then dead letters and checkpoints. */
+export function applyChanges(
+  views: MemoryViews,
+  changes: BatchChanges,
+  options: { projections?: readonly AnyProjection[] } = {},
+): void {
+  for (const definition of options.projections ?? REGISTRY) {
+    const rows = changes.rows[definition.name];
+    if (rows) merge(tableOf(views, definition), definition, rows);
   }
-  for (const row of rows.power_minutes ?? []) {
-    const key = powerMinuteKey(row);
-    const seen = views.power_minutes.get(key);
-    views.power_minutes.set(key, seen ? mergePowerMinute(seen, row) : row);
-  }
-  insertNew(views.state_changes, rows.state_changes ?? []);
-  insertNew(views.errors, rows.errors ?? []);
-  insertNew(views.sensor_readings, rows.sensor_readings ?? []);
-  insertNew(views.xray_scans, rows.xray_scans ?? []);
-  insertNew(views.dead_letters, changes.deadLetters);
-  for (const row of rows.failures ?? []) views.failures.set(row.start_seq, { ...row });
+  insertNew(views.dead_letters, (row) => row.seq, changes.deadLetters);
   for (const row of changes.checkpoints) {
     const seen = views.checkpoints.get(row.projection);
     views.checkpoints.set(row.projection, {
@@ -80,23 +82,49 @@ export function applyChanges(views: MemoryViews, changes: BatchChanges): void {
   }
 }
 
-// Event ids already in each history table, as the tables' unique `event_id` keys see them.
-const eventIds = new WeakMap<Map<number, unknown>, Set<string>>();
+function merge(table: MemoryTable, definition: AnyProjection, rows: readonly unknown[]): void {
+  const law = definition.law;
+  switch (law.kind) {
+    case "insert_once":
+      insertNew(table, definition.key, rows, law.unique);
+      return;
+    case "merge":
+      for (const row of rows) {
+        const key = definition.key(row);
+        const seen = table.get(key);
+        table.set(key, seen === undefined ? row : law.merge(seen, row));
+      }
+      return;
+    case "replace":
+      for (const row of rows) table.set(definition.key(row), { ...(row as object) });
+      return;
+  }
+}
 
-/** Like `INSERT … ON CONFLICT DO NOTHING`: a row whose sequence or event id exists is dropped. */
-function insertNew<R extends { seq: number; event_id?: string }>(
-  table: Map<number, R>,
+// Unique values already in each history table, as the tables' unique `event_id` keys see them.
+const uniqueSeen = new WeakMap<Map<unknown, unknown>, Set<string>>();
+
+/** Like `INSERT … ON CONFLICT DO NOTHING`: a row whose key or unique value exists is dropped. */
+function insertNew<K, R>(
+  table: Map<K, R>,
+  key: (row: R) => K,
   rows: readonly R[],
+  unique?: (row: R) => string,
 ): void {
-  let ids = eventIds.get(table);
-  if (!ids) {
-    ids = new Set([...table.values()].flatMap((row) => row.event_id ?? []));
-    eventIds.set(table, ids);
+  let seen = uniqueSeen.get(table);
+  if (unique && !seen) {
+    seen = new Set([...table.values()].map(unique));
+    uniqueSeen.set(table, seen);
   }
   for (const row of rows) {
-    if (table.has(row.seq) || (row.event_id !== undefined && ids.has(row.event_id))) continue;
-    table.set(row.seq, row);
-    if (row.event_id !== undefined) ids.add(row.event_id);
+    const k = key(row);
+    if (table.has(k)) continue;
+    if (unique) {
+      const u = unique(row);
+      if (seen!.has(u)) continue;
+      seen!.add(u);
+    }
+    table.set(k, row);
   }
 }
 

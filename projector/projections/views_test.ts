@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { anyDeliveries, anyStream, asMessages, event } from "../_test_events.ts";
 import { decodeBatch } from "../decode_batch.ts";
 import { applyBatch, emptyViews } from "./views.ts";
-import { PROJECTIONS } from "../types.ts";
+import { PROJECTIONS } from "../registry.ts";
 
 Deno.test("any split into batches with redelivery yields the views of one clean pass", () => {
   fc.assert(

@@ -2,6 +2,9 @@
 import type { StreamEvent } from "../types.ts";
 import type { XrayEvent } from "../../events/mod.ts";
 import { canonicalIso } from "./_time.ts";
+import { historyProjection } from "../projection.ts";
+import { tableIn } from "../store/schema.ts";
+import { col } from "../store/columns.ts";
 
 /** A row of `xray_scans`. */
 export interface XrayScanRow {
@@ -63,3 +66,24 @@ function summarise(seq: number, event: XrayEvent): XrayScanRow {
     duration_ms: maxT - minT + 0,
   };
 }
+
+/** The `xray_scans` read model, a history table. */
+export const xrayScans = historyProjection({
+  name: "xray_scans",
+  canHandle: ["xray"],
+  project: projectXrayScans,
+  async write(tx, rows: readonly XrayScanRow[], schema) {
+    if (rows.length === 0) return;
+    await tx`INSERT INTO ${tableIn(tx, schema, "xray_scans")}
+        (seq, event_id, machine_id, at, point_count, min_lat, max_lat, min_lon, max_lon,
+         min_speed, avg_speed, max_speed, duration_ms)
+      SELECT * FROM unnest(${col(rows, "seq")}::bigint[], ${col(rows, "event_id")}::uuid[],
+        ${col(rows, "machine_id")}::text[], ${col(rows, "at")}::timestamptz[],
+        ${col(rows, "point_count")}::int[], ${col(rows, "min_lat")}::float8[],
+        ${col(rows, "max_lat")}::float8[], ${col(rows, "min_lon")}::float8[],
+        ${col(rows, "max_lon")}::float8[], ${col(rows, "min_speed")}::float8[],
+        ${col(rows, "avg_speed")}::float8[], ${col(rows, "max_speed")}::float8[],
+        ${col(rows, "duration_ms")}::float8[])
+      ON CONFLICT DO NOTHING`;
+  },
+});

@@ -1,8 +1,7 @@
-/** Checkpoints and the state a batch reads before projecting, inside the batch's transaction. */
-import type { CheckpointRow, ProjectionName } from "../types.ts";
-import type { FailureRow } from "../projections/failures.ts";
-import { type Queryable, tableIn } from "./schema.ts";
-import { col } from "./write_history.ts";
+/** Checkpoints: where each projection has read the stream up to, kept with its rows. */
+import type { CheckpointRow } from "../types.ts";
+import { LIVE_SCHEMA, type Queryable, tableIn } from "./schema.ts";
+import { col, iso } from "./columns.ts";
 
 /**
  * Reads the projections' checkpoints and locks their rows until commit, so two writers of the same
@@ -10,15 +9,15 @@ import { col } from "./write_history.ts";
  */
 export async function lockCheckpoints(
   tx: Queryable,
-  projections: readonly ProjectionName[],
+  projections: readonly string[],
   schema: string,
-): Promise<Map<ProjectionName, number>> {
+): Promise<Map<string, number>> {
   const table = tableIn(tx, schema, "projection_checkpoints");
   await tx`INSERT INTO ${table} (projection, last_seq)
-    SELECT unnest(${projections as ProjectionName[]}::text[]), 0 ON CONFLICT DO NOTHING`;
-  const rows = await tx<{ projection: ProjectionName; last_seq: string }[]>`
+    SELECT unnest(${projections as string[]}::text[]), 0 ON CONFLICT DO NOTHING`;
+  const rows = await tx<{ projection: string; last_seq: string }[]>`
     SELECT projection, last_seq FROM ${table}
-    WHERE projection = ANY(${projections as ProjectionName[]}::text[])
+    WHERE projection = ANY(${projections as string[]}::text[])
     ORDER BY projection FOR UPDATE`;
   return new Map(rows.map((row) => [row.projection, Number(row.last_seq)]));
 }
@@ -41,34 +40,26 @@ export async function saveCheckpoints(
       updated_at = now()`;
 }
 
-/** The ongoing failure episodes of `machines`. */
-export async function loadOngoingFailures(
-  tx: Queryable,
-  machines: readonly string[],
-  schema: string,
-): Promise<FailureRow[]> {
-  if (machines.length === 0) return [];
-  const rows = await tx<Record<string, unknown>[]>`SELECT * FROM ${tableIn(tx, schema, "failures")}
-    WHERE ended_at IS NULL AND machine_id = ANY(${machines as string[]}::text[])`;
-  return rows.map(normaliseFailure);
+/** The lowest checkpoint of `projections` in `schema`; a projection without a row counts as 0. */
+export async function lowestCheckpoint(
+  sql: Queryable,
+  projections: readonly string[],
+  schema: string = LIVE_SCHEMA,
+): Promise<number> {
+  const [row] = await sql<{ seq: string | null }[]>`
+    SELECT min(COALESCE(c.last_seq, 0)) AS seq
+    FROM unnest(${projections as string[]}::text[]) AS p(name)
+    LEFT JOIN ${tableIn(sql, schema, "projection_checkpoints")} c ON c.projection = p.name`;
+  return Number(row?.seq ?? 0);
 }
 
-/** A `failures` row as read by postgres.js, in the types the projection uses. */
-export function normaliseFailure(row: Record<string, unknown>): FailureRow {
-  return {
-    start_seq: Number(row.start_seq),
-    start_event_id: String(row.start_event_id),
-    machine_id: String(row.machine_id),
-    type: String(row.type),
-    started_at: iso(row.started_at)!,
-    ended_at: iso(row.ended_at),
-    end_seq: row.end_seq === null ? null : Number(row.end_seq),
-    end_event_id: row.end_event_id === null ? null : String(row.end_event_id),
-    peak_progress: Number(row.peak_progress),
-  };
-}
-
-/** A timestamp column as a canonical ISO string. */
-export function iso(value: unknown): string | null {
-  return value === null || value === undefined ? null : (value as Date).toISOString();
+/** Every checkpoint row of `schema`. */
+export async function readCheckpoints(sql: Queryable, schema: string): Promise<CheckpointRow[]> {
+  const rows = await sql<Record<string, unknown>[]>`
+    SELECT * FROM ${tableIn(sql, schema, "projection_checkpoints")}`;
+  return rows.map((r) => ({
+    projection: String(r.projection),
+    last_seq: Number(r.last_seq),
+    last_event_at: iso(r.last_event_at),
+  }));
 }

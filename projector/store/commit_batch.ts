@@ -4,26 +4,23 @@
  * checkpoints. Live projection targets `public`; a rebuild passes its shadow schema.
  */
 import type { Sql } from "postgres";
-import type { DecodedBatch, ProjectionName } from "../types.ts";
-import { PROJECTIONS } from "../types.ts";
-import { type BatchChanges, failureMachinesOf, projectBatch } from "../projections/batch.ts";
-import { loadOngoingFailures, lockCheckpoints, saveCheckpoints } from "./checkpoints.ts";
+import type { DecodedBatch } from "../types.ts";
+import type { AnyProjection } from "../projection.ts";
+import { type ProjectionRef, resolveProjections } from "../registry.ts";
+import { type BatchChanges, carriedKeysOf, projectBatch } from "../projections/batch.ts";
+import { lockCheckpoints, saveCheckpoints } from "./checkpoints.ts";
+import { writeDeadLetters } from "./dead_letters.ts";
 import { LIVE_SCHEMA, type Queryable } from "./schema.ts";
-import {
-  writeDeadLetters,
-  writeErrors,
-  writeSensorReadings,
-  writeStateChanges,
-  writeXrayScans,
-} from "./write_history.ts";
-import { writeFailures, writeMachines, writePowerMinutes } from "./write_aggregates.ts";
 
 /** Options of {@linkcode commitBatch} and {@linkcode writeChanges}. */
 export interface WriteOptions {
   /** PostgreSQL schema holding the tables. @default "public" */
   schema?: string;
-  /** Projections to run; the others' tables and checkpoints are left alone. @default PROJECTIONS */
-  projections?: readonly ProjectionName[];
+  /**
+   * Projections to run, by name or definition; the others' tables and checkpoints are left
+   * alone. @default REGISTRY
+   */
+  projections?: readonly ProjectionRef[];
   /**
    * Refuse a batch that starts after the lowest checkpoint + 1 (a checkpoint moved back, e.g. by
    * an operator or a rebuild), throwing {@linkcode CheckpointGapError}. @default false
@@ -47,7 +44,7 @@ export interface CommitResult {
   /** Dead letters in the batch. */
   deadLetters: number;
   /** Checkpoint of each projection before the batch. */
-  before: Map<ProjectionName, number>;
+  before: Map<string, number>;
   changes: BatchChanges;
 }
 
@@ -58,39 +55,64 @@ export async function commitBatch(
   options: WriteOptions = {},
 ): Promise<CommitResult> {
   const schema = options.schema ?? LIVE_SCHEMA;
-  const projections = options.projections ?? PROJECTIONS;
+  const projections = resolveProjections(options.projections);
+  const names = projections.map((d) => d.name);
   return await sql.begin(async (tx) => {
-    const before = await lockCheckpoints(tx, projections, schema);
-    const floor = Math.min(...projections.map((p) => before.get(p) ?? 0));
+    const before = await lockCheckpoints(tx, names, schema);
+    const floor = Math.min(...names.map((p) => before.get(p) ?? 0));
     const first = Math.min(batch.events[0]?.seq ?? Infinity, batch.deadLetters[0]?.seq ?? Infinity);
     if (options.contiguous && first !== Infinity && first > floor + 1) {
       throw new CheckpointGapError(floor, first);
     }
-    const machines = projections.includes("failures") ? failureMachinesOf(batch, before) : [];
-    const ongoingFailures = await loadOngoingFailures(tx, machines, schema);
-    const changes = projectBatch(batch, { checkpoints: before, ongoingFailures, projections });
-    await writeChanges(tx, changes, { schema });
+    const carried = await loadCarried(tx, batch, { checkpoints: before, projections, schema });
+    const changes = projectBatch(batch, { checkpoints: before, carried, projections });
+    await writeChanges(tx, changes, { schema, projections });
     const projected = batch.events.filter((e) => e.seq > floor).length;
     return { projected, deadLetters: batch.deadLetters.length, before, changes };
   }) as CommitResult;
 }
 
-/** Writes row changes and checkpoints; the statements are pipelined on the transaction. */
+/** The open carried rows (e.g. ongoing failure episodes) a batch needs, by projection. */
+export async function loadCarried(
+  tx: Queryable,
+  batch: DecodedBatch,
+  options: {
+    checkpoints: ReadonlyMap<string, number>;
+    projections: readonly AnyProjection[];
+    schema: string;
+  },
+): Promise<Map<string, unknown[]>> {
+  const carried = new Map<string, unknown[]>();
+  for (const [name, keys] of carriedKeysOf(batch, options.checkpoints, options.projections)) {
+    const definition = options.projections.find((d) => d.name === name)!;
+    carried.set(name, keys.length ? await definition.carried!.load(tx, options.schema, keys) : []);
+  }
+  return carried;
+}
+
+/**
+ * Writes row changes through each definition's writer, then dead letters and checkpoints; the
+ * statements are pipelined on the transaction.
+ */
 export async function writeChanges(
   tx: Queryable,
   changes: BatchChanges,
-  options: { schema?: string } = {},
+  options: { schema?: string; projections?: readonly ProjectionRef[] } = {},
 ): Promise<void> {
   const schema = options.schema ?? LIVE_SCHEMA;
-  const { rows } = changes;
+  const projections = resolveProjections(options.projections);
+  for (const name of Object.keys(changes.rows)) {
+    if (!projections.some((d) => d.name === name)) {
+      throw new RangeError(`No definition given for the rows of projection '${name}'`);
+    }
+  }
+  const writes: Promise<unknown>[] = [];
+  for (const definition of projections) {
+    const rows = changes.rows[definition.name];
+    if (rows?.length) writes.push(definition.write(tx, rows, schema));
+  }
   await Promise.all([
-    writeMachines(tx, rows.machines ?? [], schema),
-    writeStateChanges(tx, rows.state_changes ?? [], schema),
-    writeErrors(tx, rows.errors ?? [], schema),
-    writePowerMinutes(tx, rows.power_minutes ?? [], schema),
-    writeSensorReadings(tx, rows.sensor_readings ?? [], schema),
-    writeFailures(tx, rows.failures ?? [], schema),
-    writeXrayScans(tx, rows.xray_scans ?? [], schema),
+    ...writes,
     writeDeadLetters(tx, changes.deadLetters, schema),
     saveCheckpoints(tx, changes.checkpoints, schema),
   ]);

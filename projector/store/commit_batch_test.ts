@@ -1,4 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
+import { READ_MODEL_TABLES } from "../registry.ts";
 import fc from "fast-check";
 import postgres from "postgres";
 import { startTestStack } from "../../dev/stack.ts";
@@ -25,7 +26,7 @@ Deno.test("batch writer in PostgreSQL", async (t) => {
             anyStream.chain((m) => fc.tuple(fc.constant(m), anyDeliveries(m.length))),
             async ([messages, deliveries]) => {
               const schema = `prop_${run++}`;
-              await createSchemaLike(sql, schema);
+              await createSchemaLike(sql, schema, { tables: READ_MODEL_TABLES });
               try {
                 // given the views of one clean pass, in memory
                 const expected = emptyViews();
@@ -78,7 +79,7 @@ Deno.test("batch writer in PostgreSQL", async (t) => {
         const messages = asMessages([failing, healthy, failing], { firstSeq: 100 });
         const expected = emptyViews();
         applyBatch(expected, decodeBatch(messages));
-        await createSchemaLike(sql, "resent");
+        await createSchemaLike(sql, "resent", { tables: READ_MODEL_TABLES });
         for (const m of messages) await commitBatch(sql, decodeBatch([m]), { schema: "resent" });
         const views = await readViews(sql, "resent");
         deepEqual(views, expected);

@@ -1,4 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
+import { READ_MODEL_TABLES } from "../registry.ts";
 import postgres from "postgres";
 import { startTestStack } from "../../dev/stack.ts";
 import { migrate } from "../migrate.ts";
@@ -15,7 +16,7 @@ Deno.test("an event the database refuses becomes a dead letter and the rest is p
     await migrate(sql);
     // given a schema whose errors table refuses code BOOM (standing in for any data the
     // database rejects), and a batch with such an event among others
-    await createSchemaLike(sql, "strict");
+    await createSchemaLike(sql, "strict", { tables: READ_MODEL_TABLES });
     await sql.unsafe(`ALTER TABLE strict.errors ADD CONSTRAINT no_boom CHECK (code <> 'BOOM')`);
     const error = (code: string, at: string) =>
       event("error", "m-1", `2026-11-23T10:00:0${at}.000Z`, {

@@ -1,7 +1,7 @@
 /** The projector's heartbeat row, and the health figures /health and /metrics read from it. */
 import type { Sql } from "postgres";
 import { LIVE_SCHEMA, type Queryable, tableIn } from "./schema.ts";
-import { PROJECTIONS } from "../types.ts";
+import { PROJECTIONS } from "../registry.ts";
 
 /** What a running projector reports about itself. */
 export interface ProjectorStatus {

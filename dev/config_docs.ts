@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ApiEnv } from "../api/config.ts";
 import { ProducerEnv } from "../producer/config.ts";
 import { ProjectorEnv } from "../projector/config.ts";
-import { ReplayEnv } from "../projector/replay/config.ts";
+import { ReplayEnv } from "../replay/config.ts";
 import { DevEnv } from "./config.ts";
 
 /** One service's section of the page. */
@@ -36,7 +36,7 @@ export const CONFIGURED_SERVICES: readonly ConfiguredService[] = [
   },
   {
     title: "Replay",
-    intro: "`deno task replay` — `ReplayEnv` in `projector/replay/config.ts`.",
+    intro: "`deno task replay` — `ReplayEnv` in `replay/config.ts`.",
     schema: ReplayEnv,
   },
   {

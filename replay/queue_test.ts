@@ -1,5 +1,5 @@
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { startReplayEnv } from "../projector/replay/_testing.ts";
+import { startReplayEnv } from "./_testing.ts";
 import {
   cancelJob,
   enqueueJob,

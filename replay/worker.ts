@@ -6,13 +6,9 @@
  */
 import type { Sql } from "postgres";
 import { backoffDelay, sleep } from "../lib/mod.ts";
-import { PROJECTIONS } from "../projector/types.ts";
-import type { RebuildDeps } from "../projector/replay/rebuild.ts";
-import {
-  dropStaleSchemas,
-  tryLockProjections,
-  unlockProjections,
-} from "../projector/replay/_schemas.ts";
+import { PROJECTIONS } from "../projector/registry.ts";
+import type { RebuildDeps } from "./rebuild.ts";
+import { dropStaleSchemas, tryLockProjections, unlockProjections } from "./_schemas.ts";
 import {
   claimNextJob,
   purgeOldJobs,
@@ -141,7 +137,7 @@ async function dropLeftovers(deps: RebuildDeps): Promise<void> {
     const busy = await tryLockProjections(conn, PROJECTIONS);
     if (busy.length > 0) return;
     try {
-      const dropped = await dropStaleSchemas(conn, deps.sql);
+      const dropped = await dropStaleSchemas(conn, deps.sql, PROJECTIONS);
       if (dropped.length > 0) deps.logger?.info("dropped leftover rebuild schemas", { dropped });
     } finally {
       await unlockProjections(conn, PROJECTIONS);

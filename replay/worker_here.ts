@@ -5,8 +5,8 @@
  * `cancelled`; a killed one is failed by the next look at the queue, never run again elsewhere.
  */
 import type { Sql } from "postgres";
-import { projectionsOf, type RebuildDeps } from "../projector/replay/rebuild.ts";
-import type { RebuildProgress } from "../projector/replay/progress.ts";
+import { projectionsOf, type RebuildDeps } from "./rebuild.ts";
+import type { RebuildProgress } from "./progress.ts";
 import { enqueueJob, type ReplayJob } from "./queue.ts";
 import { registerWorker } from "./queue_lease.ts";
 import { type JobResult, runJob } from "./worker_job.ts";
@@ -47,7 +47,7 @@ export async function runHere(
   const leaseMs = options.leaseMs ?? 10_000;
   const worker = await registerWorker(queue, `cli ${Deno.hostname()}/${Deno.pid}`);
   try {
-    const projections = projectionsOf({ projection: request.projection as "all" });
+    const projections = projectionsOf({ projection: request.projection }).map((d) => d.name);
     const job = await enqueueJob(queue, { ...request, projections }, {
       claimBy: { name: worker.name, lockKey: worker.lockKey, leaseMs },
       maxAttempts: 1,

@@ -5,14 +5,8 @@
  */
 import type { Sql } from "postgres";
 import { type Logger, sleep } from "../lib/mod.ts";
-import type { ProjectionName } from "../projector/types.ts";
-import {
-  rebuild,
-  type RebuildDeps,
-  type RebuildSummary,
-  ReplayConflictError,
-} from "../projector/replay/rebuild.ts";
-import { etaSeconds, rateOf, type RebuildProgress } from "../projector/replay/progress.ts";
+import { rebuild, type RebuildDeps, type RebuildSummary, ReplayConflictError } from "./rebuild.ts";
+import { etaSeconds, rateOf, type RebuildProgress } from "./progress.ts";
 import type { ReplayJob } from "./queue.ts";
 import {
   heartbeatJob,
@@ -105,7 +99,7 @@ export async function runJob(
   let result: JobResult;
   try {
     const summary = await rebuild(deps, {
-      projection: job.projection as ProjectionName | "all",
+      projection: job.projection,
       ...(job.fromSeq !== null ? { fromSeq: job.fromSeq } : {}),
       ...(job.fromTime !== null ? { fromTime: job.fromTime } : {}),
     }, {

@@ -8,33 +8,33 @@ import { setPriority } from "node:os";
 import postgres from "postgres";
 import { connectNats, createLogger, runService } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
-import { readReplayEnv } from "../projector/replay/config.ts";
+import { loadReplayConfig } from "./config.ts";
 import { loadReplayWorkerConfig } from "./worker_config.ts";
 import { runReplayWorker } from "./worker.ts";
 
 /** Runs the worker until SIGINT or SIGTERM. */
 export async function runWorkerCommand(): Promise<void> {
-  const env = readReplayEnv();
+  const env = loadReplayConfig();
   const { nice, ...config } = loadReplayWorkerConfig();
-  const logger = createLogger("replay-worker");
+  const logger = createLogger("replay-worker", env.logLevel);
   // Before any thread is started, so the rebuild's Web Worker inherits the priority too.
   if (nice > 0) setPriority(nice);
   const connection = { application_name: "signals-replay-worker" };
   // Each rebuild holds one connection for its locks and writes on another.
-  const sql = postgres(env.DATABASE_URL, {
+  const sql = postgres(env.databaseUrl, {
     max: 2 * config.concurrency + 2,
     onnotice: () => {},
     connect_timeout: 10,
     connection,
   });
   // The job rows get a pool of their own: heartbeats never wait behind a rebuild's writes.
-  const queue = postgres(env.DATABASE_URL, {
+  const queue = postgres(env.databaseUrl, {
     max: 2,
     onnotice: () => {},
     connect_timeout: 10,
     connection,
   });
-  const nats = await connectNats(env.NATS_URL, { name: "signals-replay-worker", logger });
+  const nats = await connectNats(env.natsUrl, { name: "signals-replay-worker", logger });
   const stop = new AbortController();
   const onSignal = () => {
     logger.info("stopping; running jobs go back to the queue");
@@ -45,10 +45,10 @@ export async function runWorkerCommand(): Promise<void> {
   try {
     await migrate(sql);
     logger.info("replay worker ready", { concurrency: config.concurrency });
-    await runReplayWorker({ sql, queue, nats, signingKey: env.SIGNING_KEY, logger }, {
+    await runReplayWorker({ sql, queue, nats, signingKey: env.signingKey, logger }, {
       ...config,
-      batchSize: env.REPLAY_BATCH_SIZE,
-      projectWorkers: env.REPLAY_WORKERS,
+      batchSize: env.batchSize,
+      projectWorkers: env.workers,
       signal: stop.signal,
     });
   } finally {

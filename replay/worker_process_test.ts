@@ -1,6 +1,6 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { waitUntil } from "../dev/ports.ts";
-import { PROJECTIONS } from "../projector/types.ts";
+import { PROJECTIONS } from "../projector/registry.ts";
 import { readViews } from "../projector/store/read_views.ts";
 import {
   cleanViews,
@@ -10,7 +10,7 @@ import {
   shadowProgress,
   startReplayEnv,
   TEST_KEY,
-} from "../projector/replay/_testing.ts";
+} from "./_testing.ts";
 import { enqueueJob, getJob } from "./queue.ts";
 
 const T0 = Date.parse("2026-11-23T10:00:00.000Z");

@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Sql } from "postgres";
 import { waitUntil } from "../dev/ports.ts";
-import { PROJECTIONS } from "../projector/types.ts";
+import { PROJECTIONS } from "../projector/registry.ts";
 import { readViews } from "../projector/store/read_views.ts";
 import {
   cleanViews,
@@ -11,7 +11,7 @@ import {
   quiet,
   startReplayEnv,
   TEST_KEY,
-} from "../projector/replay/_testing.ts";
+} from "./_testing.ts";
 import { cancelJob, enqueueJob, getJob, type ReplayJob } from "./queue.ts";
 import { type ReplayWorkerOptions, runReplayWorker } from "./worker.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { backoffDelay, connectNats, createLogger, runService, sleep } from "../lib/mod.ts";
-import { migrate } from "../projector/migrate.ts";
+import { migrate } from "../projector/mod.ts";
 import { createReplayJobs } from "../replay/mod.ts";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";

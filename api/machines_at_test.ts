@@ -1,44 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { Sql } from "postgres";
-import type { SignalEvent } from "../events/mod.ts";
-import { commitBatch, type StreamEvent } from "../projector/mod.ts";
 import { machineAt, machinesAt } from "./machines_at.ts";
+import { eventAt, projectEvents } from "./machines_at_fixture.ts";
 import { startTestEnv } from "./_test_stack.ts";
 import { T0 } from "./_seed.ts";
 
 const MIN = 60_000;
 const STATES = ["running", "idle", "stopped", "fault"] as const;
-let ids = 0;
-
-function ev(
-  type: SignalEvent["type"],
-  machineId: string,
-  atMs: number,
-  data: unknown,
-): SignalEvent {
-  ids++;
-  const hex = ids.toString(16).padStart(12, "0");
-  return {
-    id: `01900000-0000-7000-8000-${hex}`,
-    type,
-    v: 1,
-    machineId,
-    occurredAt: new Date(atMs).toISOString(),
-    data,
-  } as SignalEvent;
-}
-
-/** Projects `events` (already in time order) through the real projector, one batch. */
-async function project(sql: Sql, events: SignalEvent[], firstSeq = 1): Promise<StreamEvent[]> {
-  const stream = events.map((event, i) => ({ seq: firstSeq + i, event }));
-  await commitBatch(sql, {
-    events: stream,
-    deadLetters: [],
-    lastSeq: firstSeq + events.length - 1,
-  });
-  return stream;
-}
+const ev = eventAt;
 
 async function reset(sql: Sql): Promise<void> {
   await sql`TRUNCATE machines, state_changes, errors, power_minutes, sensor_readings, failures,
@@ -69,7 +39,7 @@ Deno.test("the fleet as of an instant is folded from the history tables", async 
       }),
       ev("error", "m-001", T0 + 50 * MIN, { code: "E3", severity: "info", message: "three" }),
     ];
-    await project(env.sql, events);
+    await projectEvents(env.sql, events);
 
     await t.step("between changes: state and since when, the last error, the minute", async () => {
       const m = await machineAt(env.sql, "m-001", new Date(T0 + 12 * MIN + 30_000));
@@ -207,7 +177,7 @@ Deno.test("time travel agrees with the live view and with a fold of the events",
             fc.array(fc.integer({ min: 0, max: 7300 }), { minLength: 4, maxLength: 4 }),
             async (events, probes) => {
               await reset(env.sql);
-              await project(env.sql, events);
+              await projectEvents(env.sql, events);
               const now = new Date();
               const [travelled, live, ongoing] = await Promise.all([
                 machinesAt(env.sql, now),

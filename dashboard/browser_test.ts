@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import type { SignalEvent } from "../events/mod.ts";
-import { commitBatch } from "../projector/mod.ts";
+import { eventAt, projectEvents } from "../api/machines_at_fixture.ts";
 import { publish } from "../api/_seed.ts";
 import { startTestEnv, type TestEnv } from "../api/_test_stack.ts";
 import { DASHBOARD_CSP } from "../api/routes/dashboard.ts";
@@ -15,24 +15,7 @@ import { launchBrowser } from "./_browser.ts";
 const MIN = 60_000;
 const MACHINES = Array.from({ length: 24 }, (_, i) => `m-${String(i + 1).padStart(3, "0")}`);
 const STATES = ["running", "idle", "stopped", "fault"] as const;
-let ids = 0;
-
-function ev(
-  type: SignalEvent["type"],
-  machineId: string,
-  atMs: number,
-  data: unknown,
-): SignalEvent {
-  ids++;
-  return {
-    id: `01900000-0000-7000-8000-${ids.toString(16).padStart(12, "0")}`,
-    type,
-    v: 1,
-    machineId,
-    occurredAt: new Date(atMs).toISOString(),
-    data,
-  } as SignalEvent;
-}
+const ev = eventAt;
 
 /**
  * Two hours of history ending a minute ago: every machine changes state at -120 and -60 minutes
@@ -84,11 +67,7 @@ function history(now: number): SignalEvent[] {
 /** Publishes `events` and projects them as the projector would, with a fresh heartbeat. */
 async function seed(env: TestEnv, events: SignalEvent[]): Promise<void> {
   const seqs = await publish(env.nats, events);
-  await commitBatch(env.sql, {
-    events: events.map((event, i) => ({ seq: seqs[i]!, event })),
-    deadLetters: [],
-    lastSeq: seqs.at(-1)!,
-  });
+  await projectEvents(env.sql, events, seqs);
   await env.sql`
     INSERT INTO projector_status (name, heartbeat_at, stream_last_seq, checkpoint_seq)
     VALUES ('projector', now(), ${seqs.at(-1)!}, ${seqs.at(-1)!})

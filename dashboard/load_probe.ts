@@ -6,31 +6,14 @@
  * people, not a test: its figures depend on the machine's load.
  * @module
  */
-import { encodeEvent, type SignalEvent } from "../events/mod.ts";
-import { commitBatch } from "../projector/mod.ts";
+import { encodeEvent } from "../events/mod.ts";
+import { eventAt, projectEvents } from "../api/machines_at_fixture.ts";
 import { startTestEnv } from "../api/_test_stack.ts";
 import { launchBrowser } from "./_browser.ts";
 
 const MACHINES = 1000;
 const STATES = ["running", "idle", "stopped", "fault"];
-let n = 0;
-
-function ev(
-  type: SignalEvent["type"],
-  machineId: string,
-  atMs: number,
-  data: unknown,
-): SignalEvent {
-  n++;
-  return {
-    id: `01900000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`,
-    type,
-    v: 1,
-    machineId,
-    occurredAt: new Date(atMs).toISOString(),
-    data,
-  } as SignalEvent;
-}
+const ev = eventAt;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
@@ -47,11 +30,10 @@ async function main(seconds: number): Promise<void> {
   );
   const browser = await launchBrowser();
   try {
-    const start = ids.map((m, i) => ({
-      seq: i + 1,
-      event: ev("state_change", m, Date.now() - 60_000, { from: null, to: "running" }),
-    }));
-    await commitBatch(env.sql, { events: start, deadLetters: [], lastSeq: MACHINES });
+    const start = ids.map((m) =>
+      ev("state_change", m, Date.now() - 60_000, { from: null, to: "running" })
+    );
+    await projectEvents(env.sql, start);
     const page = await browser.browser.newPage();
     await page.setViewport({ width: 1400, height: 1000 });
     await page.goto(`http://127.0.0.1:${server.addr.port}/`);

@@ -246,13 +246,14 @@ Deno.test("the dashboard shows the fleet live and as of a past instant in Chromi
   }
 });
 
-Deno.test("with API keys the page asks for a key and keeps it in session storage only", async () => {
+Deno.test("with API keys the page asks for a key, keeps it in session storage only, and lists replays for an admin", async () => {
   const env = await startTestEnv();
   const apiAbort = new AbortController();
   const key = "dashboard-read-key-1";
+  const adminKey = "dashboard-admin-key-1";
   const server = serve(env.app({
     signal: apiAbort.signal,
-    settings: { apiKeys: [{ key, role: "read" }] },
+    settings: { apiKeys: [{ key, role: "read" }, { key: adminKey, role: "admin" }] },
   }));
   const browser = await launchBrowser();
   try {
@@ -277,6 +278,17 @@ Deno.test("with API keys the page asks for a key and keeps it in session storage
       field: (document.getElementById("read-key") as HTMLInputElement).value,
     }));
     assert.deepEqual(stored, { session: [key], local: 0, field: "" });
+
+    await page.type("#read-key", adminKey);
+    await page.click('#key-form button[type="submit"]');
+    // The job list is GET /admin/replay; an API without it says so instead of failing.
+    await page.waitForFunction(
+      () =>
+        /No replay jobs|Projection|does not list/.test(
+          document.getElementById("replays-body")?.textContent ?? "",
+        ),
+      { timeout: 10_000 },
+    );
     await page.close();
   } finally {
     await browser.close();

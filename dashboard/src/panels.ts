@@ -70,16 +70,36 @@ export async function refreshHealth(dl: HTMLElement): Promise<void> {
   ]);
 }
 
+/** A replay job as `GET /admin/replay` lists it; older APIs name a few fields differently. */
 interface Job {
   id: string;
   projection: string;
   state: string;
+  phase?: string | null;
   progress: number;
   eventsRead: number;
-  totalEvents: number;
+  eventsTotal?: number;
+  totalEvents?: number;
   eventsPerSec: number;
-  startedAt: string;
-  errors?: string[];
+  etaSeconds?: number | null;
+  createdAt?: string;
+  startedAt?: string | null;
+  error?: string | null;
+}
+
+const JOB_ICONS: Record<string, string> = {
+  queued: "…",
+  running: "▶",
+  succeeded: "✔",
+  failed: "✖",
+  cancelled: "■",
+};
+
+function cell(row: HTMLElement, content: string | (Node | string)[]): void {
+  const td = document.createElement("td");
+  if (typeof content === "string") td.textContent = content;
+  else td.append(...content);
+  row.append(td);
 }
 
 /** Lists replay jobs with an admin key; says why not when the API cannot. */
@@ -106,38 +126,38 @@ export async function refreshReplays(body: HTMLElement, hasKey: boolean): Promis
   }
   if (jobs.length === 0) return say("No replay jobs.");
   const table = document.createElement("table");
-  table.innerHTML =
-    "<thead><tr><th scope=col>Projection</th><th scope=col>State</th><th scope=col>Progress</th><th scope=col>Rate</th><th scope=col>Started</th></tr></thead>";
-  const tbody = document.createElement("tbody");
-  for (const job of jobs) {
+  const head = document.createElement("tr");
+  for (const title of ["Projection", "State", "Progress", "Rate", "Started"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = title;
+    head.append(th);
+  }
+  table.createTHead().append(head);
+  const tbody = table.createTBody();
+  for (const job of jobs.slice(0, 20)) {
     const tr = document.createElement("tr");
+    const total = job.eventsTotal ?? job.totalEvents ?? 0;
+    const percent = Math.round(job.progress * 100);
     const progress = document.createElement("progress");
     progress.max = 1;
     progress.value = job.progress;
-    progress.textContent = `${Math.round(job.progress * 100)}%`;
-    const cells = [
-      job.projection,
-      `${
-        status(job.state === "succeeded" ? "ok" : job.state === "failed" ? "down" : "unknown")
-          .slice(0, 1)
-      } ${job.state}`,
-      "",
-      `${Math.round(job.eventsPerSec).toLocaleString("en-US")} events/s`,
-      dateTime(Date.parse(job.startedAt)),
-    ];
-    cells.forEach((text, i) => {
-      const td = document.createElement("td");
-      if (i === 2) {
-        td.append(
-          progress,
-          ` ${Math.round(job.progress * 100)}% (${job.eventsRead}/${job.totalEvents})`,
-        );
-      } else td.textContent = text;
-      tr.append(td);
-    });
+    progress.textContent = `${percent}%`;
+    const started = job.startedAt ?? job.createdAt;
+    cell(tr, job.projection);
+    cell(tr, `${JOB_ICONS[job.state] ?? "?"} ${job.state}${job.phase ? ` (${job.phase})` : ""}`);
+    cell(tr, [progress, ` ${percent}% (${job.eventsRead}/${total})`]);
+    cell(tr, `${Math.round(job.eventsPerSec).toLocaleString("en-US")} events/s`);
+    cell(tr, started ? dateTime(Date.parse(started)) : "—");
     tbody.append(tr);
+    if (job.error) {
+      const err = document.createElement("tr");
+      cell(err, "");
+      cell(err, `✖ ${job.error}`);
+      (err.lastElementChild as HTMLTableCellElement).colSpan = 4;
+      tbody.append(err);
+    }
   }
-  table.append(tbody);
   body.replaceChildren(table);
 }
 

@@ -15,7 +15,7 @@ import { DEFAULT_FLEET, generateEvents } from "../producer/mod.ts";
 import { orderedReadAndDecode, plainPublishLoop } from "./jetstream_baselines.ts";
 import { migrate } from "../projector/migrate.ts";
 import { rebuild, type RebuildSummary } from "../replay/rebuild.ts";
-import { quiet } from "../replay/_testing.ts";
+import { silentLogger as quiet } from "../testing/mod.ts";
 
 const count = Number(Deno.args[0] ?? 250_000);
 const dataDir = await Deno.makeTempDir({ prefix: "replay-bench-" });

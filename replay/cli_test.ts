@@ -1,18 +1,10 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { readViews } from "../projector/store/read_views.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  projectLive,
-  publish,
-  shadowProgress,
-  spawnReplay,
-  startReplayEnv,
-} from "./_testing.ts";
+import { cleanViews, projectLive, publish, shadowProgress, spawnReplay } from "./_testing.ts";
+import { fleetEvents, type SpawnedService, startTestEnv, T0 } from "../testing/mod.ts";
 
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
 async function killWhenHalfway(
-  child: Deno.ChildProcess,
+  run: SpawnedService,
   sql: import("postgres").Sql,
   half: number,
   options: { signal: Deno.Signal; tag: string },
@@ -22,15 +14,15 @@ async function killWhenHalfway(
     if (Date.now() > deadline) throw new Error("the rebuild never got halfway");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  child.kill(options.signal);
-  return await child.output();
+  run.child.kill(options.signal);
+  return await run.status;
 }
 
 Deno.test("a rebuild killed halfway leaves the live views as they were, and a rerun completes", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     // given a projected stream whose live views lost some rows
-    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 300 }), {
+    const published = await publish(env.nats, fleetEvents(300, { fromMs: T0 }), {
       poisonEvery: 500,
     });
     await projectLive(env.sql, env.nats);
@@ -57,16 +49,16 @@ Deno.test("a rebuild killed halfway leaves the live views as they were, and a re
         tag: "state_changes",
       });
       equal(output.code, 130);
-      match(new TextDecoder().decode(output.stderr), /live views are unchanged/);
+      match(child.output(), /live views are unchanged/);
       deepEqual(await readViews(env.sql), damaged);
       const own = await env.sql`SELECT 1 FROM pg_namespace WHERE nspname LIKE 'rebuild_state%'`;
       equal(own.length, 0, "the interrupted rebuild dropped its own shadow");
     });
 
     await t.step("the rerun drops the leftovers and completes", async () => {
-      const output = await spawnReplay(stack, ["--projection", "all", "--yes"]).output();
-      const stdout = new TextDecoder().decode(output.stdout);
-      equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      const run = spawnReplay(stack, ["--projection", "all", "--yes"]);
+      equal(await run.exited, 0, run.output());
+      const stdout = run.stdout();
       match(stdout, new RegExp(`events read\\s+${published}`));
       match(stdout, /events\/s\s+\d+/);
       match(stdout, /replay replaying: \d+\/\d+ events/, "a progress line off a terminal");

@@ -1,28 +1,19 @@
 import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { readViews } from "../projector/store/read_views.ts";
 import { createReplayJobs } from "./jobs.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  projectLive,
-  publish,
-  quiet,
-  startReplayEnv,
-  TEST_KEY,
-} from "./_testing.ts";
-
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+import { cleanViews, projectLive, publish, TEST_KEY } from "./_testing.ts";
+import { fleetEvents, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 
 Deno.test("the job manager runs real rebuilds: progress to the end, conflicts, limits", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   const replay = createReplayJobs({
     sql: env.sql,
     nats: env.nats,
     signingKey: TEST_KEY,
-    logger: quiet,
+    logger: silentLogger,
   });
   try {
-    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 120 }), {
+    const published = await publish(env.nats, fleetEvents(120, { fromMs: T0 }), {
       poisonEvery: 400,
     });
     await projectLive(env.sql, env.nats);

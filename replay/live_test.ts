@@ -4,17 +4,8 @@ import { decodeBatch } from "../projector/decode_batch.ts";
 import { runProjector } from "../projector/runner.ts";
 import { readViews } from "../projector/store/read_views.ts";
 import { rebuild } from "./rebuild.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  publish,
-  quiet,
-  readAll,
-  startReplayEnv,
-  TEST_KEY,
-} from "./_testing.ts";
-
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+import { cleanViews, publish, TEST_KEY } from "./_testing.ts";
+import { fleetEvents, readStream, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -25,13 +16,13 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 }
 
 Deno.test("rebuilds while the producer publishes and the live projector runs lose and double nothing", async () => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   const stop = new AbortController();
   let projector: Promise<void> | undefined;
   let producer: Promise<number> | undefined;
   try {
     // given history, and a live projector running
-    let published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 240 }), {
+    let published = await publish(env.nats, fleetEvents(240, { fromMs: T0 }), {
       poisonEvery: 500,
     });
     projector = runProjector(
@@ -45,10 +36,10 @@ Deno.test("rebuilds while the producer publishes and the live projector runs los
         statusIntervalMs: 1000,
       },
       stop.signal,
-      { logger: quiet },
+      { logger: silentLogger },
     );
     // and a producer that keeps publishing in small bursts while the rebuilds run
-    const more = fleetEvents({ fromMs: T0 + 240_000, seconds: 120, seed: 9 });
+    const more = fleetEvents(120, { fromMs: T0 + 240_000, seed: 9 });
     producer = (async () => {
       let sent = 0;
       for (let i = 0; i < more.length; i += 40) {
@@ -57,7 +48,7 @@ Deno.test("rebuilds while the producer publishes and the live projector runs los
       }
       return sent;
     })();
-    const deps = { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: quiet };
+    const deps = { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: silentLogger };
 
     // when all is rebuilt, then power_minutes and failures from a recent point, mid-stream
     const all = await rebuild(deps, { projection: "all" }, { batchSize: 500 });
@@ -80,7 +71,7 @@ Deno.test("rebuilds while the producer publishes and the live projector runs los
     const views = await readViews(env.sql);
     deepEqual(views, await cleanViews(env.nats));
     // and the event and sample counts equal the stream's
-    const { events } = decodeBatch(await readAll(env.nats), { signingKey: TEST_KEY });
+    const { events } = decodeBatch(await readStream(env.nats), { signingKey: TEST_KEY });
     const count = (type: string) => events.filter((e) => e.event.type === type).length;
     equal(views.state_changes.size, count("state_change"));
     equal(views.errors.size, count("error"));

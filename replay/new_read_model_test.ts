@@ -19,7 +19,8 @@ import {
   tableIn,
 } from "../projector/mod.ts";
 import { rebuild } from "./rebuild.ts";
-import { fleetEvents, publish, quiet, readAll, startReplayEnv, TEST_KEY } from "./_testing.ts";
+import { publish, TEST_KEY } from "./_testing.ts";
+import { fleetEvents, readStream, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 
 /** A row of the extra read model: how many events each machine sent. */
 interface EventCountRow {
@@ -78,14 +79,12 @@ const MIGRATION = `CREATE TABLE machine_event_counts (
 /** The "one line in the registry". */
 const registry: readonly AnyProjection[] = [...REGISTRY, eventCounts];
 
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
-
 Deno.test("a read model added by definition is filled live and by a rebuild", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     await env.sql.unsafe(MIGRATION);
-    await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 60 }), { poisonEvery: 300 });
-    const messages = await readAll(env.nats);
+    await publish(env.nats, fleetEvents(60, { fromMs: T0 }), { poisonEvery: 300 });
+    const messages = await readStream(env.nats);
     const decoded = decodeBatch(messages, { signingKey: TEST_KEY });
     const expected = emptyViews(registry);
     applyBatch(expected, decoded, { projections: registry });
@@ -110,7 +109,7 @@ Deno.test("a read model added by definition is filled live and by a rebuild", as
     await t.step("a rebuild of it alone refills it from the log", async () => {
       await env.sql`UPDATE machine_event_counts SET events = events * 2`;
       const summary = await rebuild(
-        { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: quiet },
+        { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: silentLogger },
         { projection: "machine_event_counts", fromSeq: 50 },
         { registry, batchSize: 100 },
       );
@@ -125,7 +124,7 @@ Deno.test("a read model added by definition is filled live and by a rebuild", as
       await env.sql`DELETE FROM machine_event_counts`;
       await env.sql`DELETE FROM errors`;
       await rebuild(
-        { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: quiet },
+        { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: silentLogger },
         { projection: "all" },
         { registry, batchSize: 100 },
       );

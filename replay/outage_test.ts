@@ -1,22 +1,13 @@
 import { deepEqual, notEqual } from "node:assert/strict";
 import { readViews } from "../projector/store/read_views.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  projectLive,
-  publish,
-  shadowProgress,
-  spawnReplay,
-  startReplayEnv,
-} from "./_testing.ts";
-
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+import { cleanViews, projectLive, publish, shadowProgress, spawnReplay } from "./_testing.ts";
+import { fleetEvents, startTestEnv, T0 } from "../testing/mod.ts";
 
 Deno.test("PostgreSQL going down mid-rebuild stops it, live views intact, and a rerun completes", async () => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     // given projected history whose live errors table lost rows
-    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 300 }), {
+    const published = await publish(env.nats, fleetEvents(300, { fromMs: T0 }), {
       poisonEvery: 500,
     });
     await projectLive(env.sql, env.nats);
@@ -30,14 +21,14 @@ Deno.test("PostgreSQL going down mid-rebuild stops it, live views intact, and a 
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await env.stack.withPostgresDown(() => new Promise((resolve) => setTimeout(resolve, 1000)));
-    const output = await child.output();
+    const code = await child.exited;
 
     // then the rebuild ended without success, and the live views are as they were
-    notEqual(output.code, 0);
+    notEqual(code, 0);
     deepEqual(await readViews(env.sql), damaged);
     // and a rerun clears the leftovers and completes
-    const rerun = await spawnReplay(stack, ["--projection", "all", "--yes"]).output();
-    deepEqual(rerun.code, 0);
+    const rerun = spawnReplay(stack, ["--projection", "all", "--yes"]);
+    deepEqual(await rerun.exited, 0, rerun.output());
     deepEqual(await readViews(env.sql), await cleanViews(env.nats));
   } finally {
     await env.close();

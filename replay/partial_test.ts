@@ -6,17 +6,8 @@ import { type ProjectionName, PROJECTIONS } from "../projector/registry.ts";
 import { uuidV7 } from "../events/mod.ts";
 import { rebuild } from "./rebuild.ts";
 import { seqAtTime } from "./stream_reader.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  projectLive,
-  publish,
-  quiet,
-  startReplayEnv,
-  TEST_KEY,
-} from "./_testing.ts";
-
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+import { cleanViews, projectLive, publish, TEST_KEY } from "./_testing.ts";
+import { fleetEvents, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 
 /** Damages what events at or after `point` produced in `table`, as a bad deploy would have. */
 async function damageFrom(sql: Sql, point: number, table: ProjectionName) {
@@ -36,20 +27,20 @@ async function damageFrom(sql: Sql, point: number, table: ProjectionName) {
 }
 
 Deno.test("a rebuild from a point in the middle of history equals a full rebuild", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     // given two stretches of history stored a moment apart, projected live
-    await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 120 }), { poisonEvery: 300 });
+    await publish(env.nats, fleetEvents(120, { fromMs: T0 }), { poisonEvery: 300 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const between = new Date();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await publish(env.nats, fleetEvents({ fromMs: T0 + 120_000, seconds: 120, seed: 8 }), {
+    await publish(env.nats, fleetEvents(120, { fromMs: T0 + 120_000, seed: 8 }), {
       poisonEvery: 300,
     });
     await projectLive(env.sql, env.nats);
     const clean = await cleanViews(env.nats);
     deepEqual(await readViews(env.sql), clean);
-    const deps = { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: quiet };
+    const deps = { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: silentLogger };
     // A point inside a failure episode, so one episode and its minutes straddle it.
     const episode = [...clean.failures.values()].find((f) =>
       f.end_seq !== null && f.end_seq - f.start_seq > 20

@@ -1,5 +1,5 @@
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { startReplayEnv } from "./_testing.ts";
+import { startTestEnv } from "../testing/mod.ts";
 import {
   cancelJob,
   enqueueJob,
@@ -25,7 +25,7 @@ const one = (projection: string) => ({
 });
 
 Deno.test("the replay job queue", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   const sql = env.sql;
   const clear = () => sql`DELETE FROM replay_jobs`;
   try {

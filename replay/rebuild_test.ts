@@ -3,23 +3,14 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { readViews } from "../projector/store/read_views.ts";
 import { PROJECTIONS } from "../projector/registry.ts";
 import { rebuild } from "./rebuild.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  projectLive,
-  publish,
-  quiet,
-  startReplayEnv,
-  TEST_KEY,
-} from "./_testing.ts";
-
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+import { cleanViews, projectLive, publish, TEST_KEY } from "./_testing.ts";
+import { fleetEvents, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 
 Deno.test("a full rebuild equals the live view and a clean projection, row by row", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     // given a mixed workload with dead letters, projected live in small batches
-    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 150 }), {
+    const published = await publish(env.nats, fleetEvents(150, { fromMs: T0 }), {
       poisonEvery: 400,
     });
     await projectLive(env.sql, env.nats);
@@ -28,7 +19,7 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
     ok(live.dead_letters.size > 0, "the workload has dead letters");
     ok(live.failures.size > 0, "the workload has failure episodes");
     deepEqual(live, clean);
-    const deps = { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: quiet };
+    const deps = { sql: env.sql, nats: env.nats, signingKey: TEST_KEY, logger: silentLogger };
 
     for (const projection of PROJECTIONS) {
       await t.step(`rebuilding ${projection} changes no row`, async () => {
@@ -62,7 +53,7 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
         const summary = await rebuild(deps, { projection: "all" }, {
           // given the live projector commits more events after the rebuild caught up
           beforeSwap: async () => {
-            later = await publish(env.nats, fleetEvents({ fromMs: T0 + 150_000, seconds: 5 }));
+            later = await publish(env.nats, fleetEvents(5, { fromMs: T0 + 150_000 }));
             await projectLive(env.sql, env.nats);
           },
         });
@@ -77,7 +68,7 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
       "a live projector behind the rebuild goes on from the rebuilt checkpoint",
       async () => {
         // given events the live projector has not seen yet
-        const more = await publish(env.nats, fleetEvents({ fromMs: T0 + 155_000, seconds: 5 }), {
+        const more = await publish(env.nats, fleetEvents(5, { fromMs: T0 + 155_000 }), {
           poisonEvery: 50,
         });
         const before = (await readViews(env.sql)).checkpoints.get("errors")!.last_seq;
@@ -109,7 +100,7 @@ Deno.test("a full rebuild equals the live view and a clean projection, row by ro
         // when errors is rebuilt, its swap waits 3 s at most per attempt
         const warnings: string[] = [];
         const logger = {
-          ...quiet,
+          ...silentLogger,
           warn: (msg: string) => {
             warnings.push(msg);
             if (/trying again/.test(msg)) release();

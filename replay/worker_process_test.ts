@@ -2,25 +2,14 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { waitUntil } from "../dev/ports.ts";
 import { PROJECTIONS } from "../projector/registry.ts";
 import { readViews } from "../projector/store/read_views.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  projectLive,
-  publish,
-  shadowProgress,
-  startReplayEnv,
-  TEST_KEY,
-} from "./_testing.ts";
+import { cleanViews, projectLive, publish, shadowProgress, TEST_KEY } from "./_testing.ts";
+import { fleetEvents, spawnService, startTestEnv, T0 } from "../testing/mod.ts";
 import { enqueueJob, getJob } from "./queue.ts";
-
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
-const ROOT = new URL("../", import.meta.url).pathname;
 
 /** A replay worker process, as `deno task replay --worker` runs it. */
 function spawnWorker(stack: { natsUrl: string; databaseUrl: string }) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=replay", "replay/worker_main.ts"],
-    cwd: ROOT,
+  return spawnService("replay/worker_main.ts", {
+    permissions: "replay",
     env: {
       NATS_URL: stack.natsUrl,
       DATABASE_URL: stack.databaseUrl,
@@ -29,18 +18,15 @@ function spawnWorker(stack: { natsUrl: string; databaseUrl: string }) {
       REPLAY_POLL_MS: "200",
       LOG_LEVEL: "warn",
     },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  });
 }
 
 Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   const stack = { natsUrl: env.stack.natsUrl, databaseUrl: env.stack.databaseUrl };
   try {
     // given a projected stream whose live views lost some rows
-    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 300 }), {
+    const published = await publish(env.nats, fleetEvents(300, { fromMs: T0 }), {
       poisonEvery: 500,
     });
     await projectLive(env.sql, env.nats);
@@ -59,8 +45,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
         const job = await enqueueJob(env.sql, all);
         const worker = spawnWorker(stack);
         await halfway();
-        worker.kill("SIGKILL");
-        await worker.output();
+        await worker.stop("SIGKILL");
         deepEqual(await readViews(env.sql), damaged);
         // No worker is left: the job is taken back by the next look at the queue.
         await waitUntil(
@@ -81,8 +66,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
           equal((await getJob(env.sql, job.id))?.attempts, 2);
           deepEqual(await readViews(env.sql), await cleanViews(env.nats));
         } finally {
-          next.kill("SIGTERM");
-          await next.output();
+          await next.stop("SIGTERM");
         }
       },
     );
@@ -95,9 +79,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
         const job = await enqueueJob(env.sql, all);
         const worker = spawnWorker(stack);
         await halfway();
-        worker.kill("SIGTERM");
-        const output = await worker.output();
-        equal(output.code, 0, new TextDecoder().decode(output.stderr));
+        equal(await worker.stop("SIGTERM"), 0, worker.output());
         const back = (await getJob(env.sql, job.id))!;
         equal(back.state, "queued");
         equal(back.attempts, 0, "a clean stop costs no attempt");
@@ -112,8 +94,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
           );
           deepEqual(await readViews(env.sql), await cleanViews(env.nats));
         } finally {
-          restarted.kill("SIGTERM");
-          await restarted.output();
+          await restarted.stop("SIGTERM");
         }
       },
     );

@@ -3,19 +3,10 @@ import type { Sql } from "postgres";
 import { waitUntil } from "../dev/ports.ts";
 import { PROJECTIONS } from "../projector/registry.ts";
 import { readViews } from "../projector/store/read_views.ts";
-import {
-  cleanViews,
-  fleetEvents,
-  projectLive,
-  publish,
-  quiet,
-  startReplayEnv,
-  TEST_KEY,
-} from "./_testing.ts";
+import { cleanViews, projectLive, publish, TEST_KEY } from "./_testing.ts";
+import { fleetEvents, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 import { cancelJob, enqueueJob, getJob, type ReplayJob } from "./queue.ts";
 import { type ReplayWorkerOptions, runReplayWorker } from "./worker.ts";
-
-const T0 = Date.parse("2026-11-23T10:00:00.000Z");
 
 const request = (projection: string) => ({
   projection,
@@ -36,7 +27,7 @@ async function follow(sql: Sql, id: string, timeoutMs = 60_000): Promise<ReplayJ
 
 /** Runs a worker over the test env until the returned `stop` is called. */
 function startWorker(
-  env: Awaited<ReturnType<typeof startReplayEnv>>,
+  env: Awaited<ReturnType<typeof startTestEnv>>,
   options: ReplayWorkerOptions = {},
 ) {
   const stop = new AbortController();
@@ -44,7 +35,7 @@ function startWorker(
     sql: env.sql,
     nats: env.nats,
     signingKey: TEST_KEY,
-    logger: quiet,
+    logger: silentLogger,
   }, {
     pollMs: 100,
     heartbeatMs: 250,
@@ -60,10 +51,10 @@ function startWorker(
 }
 
 Deno.test("replay workers run queued jobs, report progress, honour concurrency and cancel", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     // given a projected stream whose live views lost some rows
-    const published = await publish(env.nats, fleetEvents({ fromMs: T0, seconds: 200 }), {
+    const published = await publish(env.nats, fleetEvents(200, { fromMs: T0 }), {
       poisonEvery: 500,
     });
     await projectLive(env.sql, env.nats);

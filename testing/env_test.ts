@@ -1,4 +1,5 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { startSeededEnv } from "./env.ts";
 import { withPoison } from "./publish.ts";
 import { decodeAll, readStream, streamCount } from "./stream.ts";
@@ -25,6 +26,8 @@ Deno.test("a seeded environment holds the published workload, as stored", async 
       const stored = await readStream(env.nats);
       deepEqual(stored, env.published);
       equal(stored[0]!.headers["Nats-Msg-Id"], events[0]!.id);
+      const jsm = await jetstreamManager(env.nats);
+      deepEqual(await jsm.consumers.list("SIGNALS").next(), [], "no consumer is left behind");
     });
 
     await t.step("the events decode under the key; the first poison stops decodeAll", async () => {

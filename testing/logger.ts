@@ -11,10 +11,18 @@ export interface LoggedRecord {
   fields?: Record<string, unknown>;
 }
 
-/** A logger that keeps its records in `lines`, for tests that check what was logged. */
-export function memoryLogger(): Logger & { lines: LoggedRecord[] } {
+const ORDER = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+
+/**
+ * A logger that keeps its records in `lines`, for tests that check what was logged; records
+ * below `level` are dropped.
+ */
+export function memoryLogger(level: LoggedRecord["level"] = "debug"): Logger & {
+  lines: LoggedRecord[];
+} {
   const lines: LoggedRecord[] = [];
-  const at = (level: LoggedRecord["level"]) => (msg: string, fields?: Record<string, unknown>) =>
-    void lines.push({ level, msg, fields });
+  const at = (at: LoggedRecord["level"]) => (msg: string, fields?: Record<string, unknown>) => {
+    if (ORDER[at] >= ORDER[level]) lines.push({ level: at, msg, fields });
+  };
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

@@ -11,6 +11,12 @@ Deno.test("test loggers", async (t) => {
       { level: "warn", msg: "slow", fields: undefined },
     ]);
   });
+  await t.step("a memory logger drops records below its level", () => {
+    const logger = memoryLogger("info");
+    logger.debug("noise");
+    logger.error("broken");
+    deepEqual(logger.lines.map((r) => r.msg), ["broken"]);
+  });
   await t.step("the silent logger accepts every level", () => {
     for (const level of ["debug", "info", "warn", "error"] as const) silentLogger[level]("x");
   });

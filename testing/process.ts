@@ -1,4 +1,4 @@
-/** Running a service's `main.ts` as a child process, as an operator would, with its stderr kept. */
+/** Running a service's `main.ts` as a child process, as an operator would, with its output kept. */
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -17,12 +17,20 @@ export interface SpawnedService {
   child: Deno.ChildProcess;
   /** What it wrote to stderr so far. */
   output(): string;
-  /** Resolves with its exit code once it has exited and its stderr is read. */
+  /** What it wrote to stdout so far. */
+  stdout(): string;
+  /** Resolves with its exit status once it has exited and its output is read. */
+  status: Promise<Deno.CommandStatus>;
+  /** Resolves with its exit code once it has exited and its output is read. */
   exited: Promise<number>;
   /** Its exit code once {@linkcode SpawnedService.exited} resolved, else undefined. */
   exitCode(): number | undefined;
   /** Sends `signal` (unless it has exited) and waits for the exit code. @default "SIGTERM" */
   stop(signal?: Deno.Signal): Promise<number>;
+}
+
+async function drain(stream: ReadableStream<Uint8Array>, append: (text: string) => void) {
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) append(chunk);
 }
 
 /** Starts `deno run -P=<permissions> <script>` from the repository root (`script` is relative). */
@@ -32,18 +40,26 @@ export function spawnService(script: string, options: SpawnOptions): SpawnedServ
     cwd: ROOT,
     env: options.env ?? {},
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let text = "";
-  const drained = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) text += chunk;
-  })();
+  let err = "";
+  let out = "";
+  const drained = Promise.all([
+    drain(child.stderr, (text) => err += text),
+    drain(child.stdout, (text) => out += text),
+  ]);
   let code: number | undefined;
-  const exited = Promise.all([child.status, drained]).then(([status]) => code = status.code);
+  const status = Promise.all([child.status, drained]).then(([status]) => {
+    code = status.code;
+    return status;
+  });
+  const exited = status.then((s) => s.code);
   return {
     child,
-    output: () => text,
+    output: () => err,
+    stdout: () => out,
+    status,
     exited,
     exitCode: () => code,
     stop(signal = "SIGTERM") {

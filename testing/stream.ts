@@ -1,6 +1,6 @@
 /** Reading the `SIGNALS` stream back in tests: count, every stored message, decoded events. */
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { decodeEvent, fromNatsHeaders, type SignalEvent, STREAM_NAME } from "../events/mod.ts";
 
 /** A message as the stream stores it (the projector's `RawMessage` has the same shape). */
@@ -18,18 +18,42 @@ export async function streamCount(nc: NatsConnection): Promise<number> {
   return (await jsm.streams.info(STREAM_NAME)).state.messages;
 }
 
-/** Every message the stream holds now, in order, read through an ordered consumer. */
+/**
+ * Every message the stream holds now, in order, read through an ephemeral pull consumer that is
+ * deleted afterwards (tests check that nothing is left on the stream).
+ */
 export async function readStream(nc: NatsConnection): Promise<StoredMessage[]> {
-  const total = await streamCount(nc);
+  const jsm = await jetstreamManager(nc);
+  const total = (await jsm.streams.info(STREAM_NAME)).state.messages;
   const out: StoredMessage[] = [];
   if (total === 0) return out;
-  const consumer = await jetstream(nc).consumers.get(STREAM_NAME);
-  const messages = await consumer.consume({ max_messages: 4096 });
-  for await (const m of messages) {
-    out.push({ seq: m.seq, subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers) });
-    if (out.length >= total) break;
+  const { name } = await jsm.consumers.add(STREAM_NAME, {
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.All,
+    mem_storage: true,
+    inactive_threshold: nanos(60_000),
+  });
+  try {
+    const consumer = await jetstream(nc).consumers.get(STREAM_NAME, name);
+    while (out.length < total) {
+      const before = out.length;
+      const batch = await consumer.fetch({
+        max_messages: Math.min(4096, total - out.length),
+        expires: 5000,
+      });
+      for await (const m of batch) {
+        out.push({
+          seq: m.seq,
+          subject: m.subject,
+          data: m.data,
+          headers: fromNatsHeaders(m.headers),
+        });
+      }
+      if (out.length === before) throw new Error(`The stream ended at ${before} of ${total}`);
+    }
+  } finally {
+    await jsm.consumers.delete(STREAM_NAME, name);
   }
-  await messages.close();
   return out;
 }
 

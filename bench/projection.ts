@@ -8,12 +8,13 @@
  */
 import postgres, { type Sql } from "postgres";
 import { READ_MODEL_TABLES } from "../projector/registry.ts";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startTestStack } from "../dev/stack.ts";
 import { ensureStream } from "../events/mod.ts";
 import { createLogger } from "../lib/mod.ts";
-import { publishAll, testConfig, waitForCheckpoint, workload } from "../projector/_test_stack.ts";
+import { testConfig, waitForCheckpoint } from "../projector/_test_stack.ts";
+import { publishEvents, workload } from "../testing/mod.ts";
 import { decodeBatch } from "../projector/decode_batch.ts";
 import { migrate } from "../projector/migrate.ts";
 import { applyBatch, emptyViews, type MemoryViews } from "../projector/projections/views.ts";
@@ -30,8 +31,8 @@ const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
 try {
   await migrate(sql);
   await ensureStream(await jetstreamManager(nc));
-  const messages = await publishAll(jetstream(nc), workload(events, { seed: 5 }), {
-    inFlight: 2000,
+  const messages = await publishEvents(nc, workload(events, { seed: 5, machines: 10 }), {
+    window: 2000,
   });
   const last = messages.at(-1)!.seq;
 

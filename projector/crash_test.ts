@@ -1,87 +1,65 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { READ_MODEL_TABLES } from "./registry.ts";
 import postgres from "postgres";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
-import { startTestStack } from "../dev/stack.ts";
-import { ensureStream, type PowerEvent } from "../events/mod.ts";
+import type { PowerEvent } from "../events/mod.ts";
 import { sleep } from "../lib/mod.ts";
+import { createRandom } from "../producer/mod.ts";
 import {
-  lowestCheckpoint,
-  publishAll,
-  seeded,
-  waitForCheckpoint,
+  publishEvents,
+  type SpawnedService,
+  spawnService,
+  startTestEnv,
   workload,
-} from "./_test_stack.ts";
+} from "../testing/mod.ts";
+import { lowestCheckpoint, waitForCheckpoint } from "./_test_stack.ts";
 import { decodeBatch } from "./decode_batch.ts";
 import { applyBatch, emptyViews } from "./projections/views.ts";
 import { commitBatch } from "./store/commit_batch.ts";
 import { readViews } from "./store/read_views.ts";
 import { createSchemaLike } from "./store/schema.ts";
 import type { RawMessage } from "./types.ts";
-import { migrate } from "./migrate.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const EVENTS = 54_000;
 const KILLS = 6;
 
-/** Starts `deno task projector`'s command as a child process, keeping the tail of its log. */
-function spawnProjector(env: Record<string, string>) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=projector", "projector/main.ts"],
-    cwd: ROOT,
+/** Starts `deno task projector`'s command as a child process. */
+function spawnProjector(env: Record<string, string>): SpawnedService {
+  return spawnService("projector/main.ts", {
+    permissions: "projector",
     env: { ...env, LOG_LEVEL: "warn" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const decoder = new TextDecoder();
-  const reading = child.stderr.pipeTo(
-    new WritableStream({
-      write: (chunk) => void (log = (log + decoder.decode(chunk)).slice(-4000)),
-    }),
-  );
-  const done = async () => {
-    const status = await child.status;
-    await reading;
-    return status;
-  };
-  return { child, log: () => log, done };
+  });
 }
 
 Deno.test("projector killed at random moments loses nothing and counts nothing twice", async () => {
-  const stack = await startTestStack();
-  const nc = await connect({ servers: stack.natsUrl });
-  const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+  const testEnv = await startTestEnv({
+    sql: (url) => postgres(url, { max: 2, onnotice: () => {} }),
+  });
+  const { sql, nats: nc } = testEnv;
   const env = {
-    NATS_URL: stack.natsUrl,
-    DATABASE_URL: stack.databaseUrl,
+    NATS_URL: testEnv.stack.natsUrl,
+    DATABASE_URL: testEnv.stack.databaseUrl,
     PROJECTOR_BATCH_SIZE: "400",
   };
-  let current: ReturnType<typeof spawnProjector> | undefined;
+  let current: SpawnedService | undefined;
   let publishing: Promise<RawMessage[]> | undefined;
   try {
-    const js = jetstream(nc);
-    await ensureStream(await jetstreamManager(nc));
-    await migrate(sql);
-    const random = seeded(2026);
+    const random = createRandom(2026);
     const events = workload(EVENTS, { seed: 11 });
     const chunk = Math.ceil(EVENTS / (KILLS + 1));
     // given part of the events in the stream, and the rest published while the projector runs
-    const published: RawMessage[] = await publishAll(js, events.slice(0, chunk));
+    const published: RawMessage[] = await publishEvents(nc, events.slice(0, chunk));
     const killedAt: number[] = [];
     for (let round = 0; round < KILLS; round++) {
       current = spawnProjector(env);
       const next = events.slice((round + 1) * chunk, (round + 2) * chunk);
-      publishing = publishAll(js, next);
+      publishing = publishEvents(nc, next);
       // when the projector is killed (SIGKILL) at a random moment after it made progress
       const before = await lowestCheckpoint(sql);
       for (let i = 0; i < 400 && (await lowestCheckpoint(sql)) <= before; i++) await sleep(25);
       await sleep(Math.floor(random() * 250));
       current.child.kill("SIGKILL");
       killedAt.push(await lowestCheckpoint(sql));
-      await current.done();
+      await current.status;
       current = undefined;
       published.push(...(await publishing));
     }
@@ -91,9 +69,7 @@ Deno.test("projector killed at random moments loses nothing and counts nothing t
     // and then restarted to finish, and stopped with SIGTERM
     current = spawnProjector(env);
     await waitForCheckpoint(sql, published.at(-1)!.seq, 40_000);
-    current.child.kill("SIGTERM");
-    const status = await current.done();
-    equal(status.code, 0, current.log());
+    equal(await current.stop("SIGTERM"), 0, current.output());
     current = undefined;
 
     // then every read model equals one clean projection of the same events…
@@ -121,12 +97,7 @@ Deno.test("projector killed at random moments loses nothing and counts nothing t
   } finally {
     // A failure mid-round must not leave a publish dangling past the connection's close.
     await publishing?.catch(() => {});
-    if (current) {
-      current.child.kill("SIGKILL");
-      await current.done();
-    }
-    await nc.close();
-    await sql.end();
-    await stack.stop();
+    await current?.stop("SIGKILL");
+    await testEnv.close();
   }
 });

@@ -1,12 +1,10 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import postgres from "postgres";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
-import { startTestStack } from "../dev/stack.ts";
-import { encodeEvent, ensureStream, sign } from "../events/mod.ts";
+import { encodeEvent, sign } from "../events/mod.ts";
 import { createLogger } from "../lib/mod.ts";
 import { event } from "./_test_events.ts";
-import { publishAll, testConfig, waitForCheckpoint, workload } from "./_test_stack.ts";
+import { publishEvents, startTestEnv, workload } from "../testing/mod.ts";
+import { testConfig, waitForCheckpoint } from "./_test_stack.ts";
 import { decodeBatch } from "./decode_batch.ts";
 import { applyBatch, emptyViews } from "./projections/views.ts";
 import { readViews } from "./store/read_views.ts";
@@ -18,19 +16,16 @@ const logger = createLogger("projector-test", "error");
 const KEY = "test-signing-key";
 
 Deno.test("projector in-process against a real stack", async (t) => {
-  const stack = await startTestStack();
-  const nc = await connect({ servers: stack.natsUrl });
-  const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+  const env = await startTestEnv({ sql: (url) => postgres(url, { max: 2, onnotice: () => {} }) });
+  const { stack, sql, nats: nc } = env;
   const stop = new AbortController();
   const running = runProjector(testConfig(stack, { signingKey: KEY }), stop.signal, { logger });
   try {
-    const js = jetstream(nc);
-    await ensureStream(await jetstreamManager(nc));
     const all: RawMessage[] = [];
 
     await t.step("every published event lands in every read model, as one clean pass", async () => {
       // given a mixed workload of signed events
-      const messages = await publishAll(js, workload(5000, { seed: 7 }), { signingKey: KEY });
+      const messages = await publishEvents(nc, workload(5000, { seed: 7 }), { signingKey: KEY });
       all.push(...messages);
       // when the projector has caught up
       await waitForCheckpoint(sql, messages.at(-1)!.seq);
@@ -67,7 +62,7 @@ Deno.test("projector in-process against a real stack", async (t) => {
           return { subject, bytes, headers };
         };
         const before = (await readViews(sql)).errors.size;
-        const messages = await publishAll(js, [
+        const messages = await publishEvents(nc, [
           valid,
           signed("signals.power.m-9", "{not json"),
           wrongKey,
@@ -118,7 +113,7 @@ Deno.test("projector in-process against a real stack", async (t) => {
           await tx`UPDATE projection_checkpoints SET last_seq = ${back} WHERE projection = 'errors'`;
         });
         // when more events arrive
-        const more = await publishAll(js, workload(300, { seed: 9 }), { signingKey: KEY });
+        const more = await publishEvents(nc, workload(300, { seed: 9 }), { signingKey: KEY });
         all.push(...more);
         await waitForCheckpoint(sql, more.at(-1)!.seq);
         // then every read model equals one clean pass over everything published
@@ -130,8 +125,6 @@ Deno.test("projector in-process against a real stack", async (t) => {
   } finally {
     stop.abort();
     await running;
-    await nc.close();
-    await sql.end();
-    await stack.stop();
+    await env.close();
   }
 });

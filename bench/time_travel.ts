@@ -58,7 +58,9 @@ export async function generateHistory(sql: Sql, { hours, end }: { hours: number;
         'm-' || lpad(i::text, 4, '0'), 'bearing',
         ${start}::timestamptz + make_interval(mins => k * 120 + i % 60),
         ${start}::timestamptz + make_interval(mins => k * 120 + i % 60 + 30), 0.5
-      FROM generate_series(1, ${MACHINES}) AS i, generate_series(0, ${hours / 2 - 1}) AS k`],
+      FROM generate_series(1, ${MACHINES}) AS i, generate_series(0, ${
+        Math.ceil(hours / 2) - 1
+      }) AS k`],
     ["vacuum", () => sql`VACUUM ANALYZE machines, state_changes, errors, power_minutes, failures`],
   ];
   for (const [name, step] of steps) {

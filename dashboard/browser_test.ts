@@ -217,6 +217,46 @@ Deno.test("the dashboard shows the fleet live and as of a past instant in Chromi
       assert.deepEqual(await tileStates(page), live);
     });
 
+    await t.step(
+      "text on every tile colour and severity badge meets WCAG AA contrast",
+      async () => {
+        const pairs = await page.evaluate(() => {
+          const rgb = (text: string) => text.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+          const seen: Record<string, [number[], number[]]> = {};
+          const selector = "button.tile, #errors-list .sev, #health-body dd, #mode";
+          for (const el of document.querySelectorAll<HTMLElement>(selector)) {
+            const style = getComputedStyle(el);
+            let bg = style.backgroundColor;
+            for (let p = el.parentElement; bg === "rgba(0, 0, 0, 0)" && p; p = p.parentElement) {
+              bg = getComputedStyle(p).backgroundColor;
+            }
+            const key = `${el.dataset.state ?? el.className ?? el.tagName}`;
+            seen[key] = [
+              rgb(style.color),
+              rgb(bg === "rgba(0, 0, 0, 0)" ? "rgb(255,255,255)" : bg),
+            ];
+          }
+          return seen;
+        });
+        const luminance = (c: number[]) => {
+          const [r, g, b] = c.map((v) => {
+            const s = v / 255;
+            return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+        };
+        for (const state of ["running", "idle", "stopped", "fault", "none"]) {
+          assert.ok(pairs[state], `a tile in state ${state} was checked`);
+        }
+        assert.ok(pairs["sev sev-critical"], "the critical badge was checked");
+        for (const [what, [fg, bg]] of Object.entries(pairs)) {
+          const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+          const ratio = (hi! + 0.05) / (lo! + 0.05);
+          assert.ok(ratio >= 4.5, `${what}: contrast ${ratio.toFixed(2)} < 4.5`);
+        }
+      },
+    );
+
     await t.step("keyboard: arrows move between machines and Enter opens one", async () => {
       await page.focus('button.tile[data-id="m-001"]');
       await page.keyboard.press("ArrowRight");

@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     PUBLIC_READS: config.apiKeys ? (config.publicReads ?? "false") : "true",
   };
   const running: Supervised[] = SERVICES.map((name) => supervise(name, env));
+  // Under --cluster a second projector worker shares the read models through the leases.
+  if (cluster) running.push(supervise("projector", env, { label: "projector-2" }));
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {

@@ -11,8 +11,19 @@ export interface Supervised {
   stop(graceMs: number): Promise<void>;
 }
 
+/** Options of {@linkcode supervise}. */
+export interface SuperviseOptions {
+  /** Prefix of its log lines, e.g. `projector-2` for a second worker. @default the service's name */
+  label?: string;
+}
+
 /** Runs service `name` as `deno task <name>` would, restarting it with backoff if it dies. */
-export function supervise(name: ServiceName, env: Record<string, string>): Supervised {
+export function supervise(
+  name: ServiceName,
+  env: Record<string, string>,
+  options: SuperviseOptions = {},
+): Supervised {
+  const label = options.label ?? name;
   let stopping = false;
   let child: Deno.ChildProcess | undefined;
   let exited: Promise<Deno.CommandStatus> = Promise.resolve({
@@ -31,22 +42,22 @@ export function supervise(name: ServiceName, env: Record<string, string>): Super
         stdout: "piped",
         stderr: "piped",
       }).spawn();
-      pipeLines(child.stdout, name);
-      pipeLines(child.stderr, name);
+      pipeLines(child.stdout, label);
+      pipeLines(child.stderr, label);
       exited = child.status;
       const status = await exited;
       if (stopping) return;
       if (Date.now() - startedAt > 30_000) attempt = 0;
       const delay = backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 });
       console.error(
-        `[dev] ${name} exited with code ${status.code}; restarting in ${delay} ms`,
+        `[dev] ${label} exited with code ${status.code}; restarting in ${delay} ms`,
       );
       await sleep(delay);
     }
   };
   loop();
   return {
-    name: name,
+    name: label,
     async stop(graceMs) {
       stopping = true;
       try {

@@ -1,0 +1,169 @@
+/**
+ * Projector workers sharing the read models: catch-up of the same log with 1, 2 and 3 workers
+ * (each on a fresh copy of the empty schema), the CPU they spend per event, and how long a
+ * SIGKILLed worker's read models stay unowned.
+ */
+import postgres, { type Sql } from "postgres";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { waitUntil } from "../dev/ports.ts";
+import { startTestStack } from "../dev/stack.ts";
+import { ensureStream, STREAM_NAME } from "../events/mod.ts";
+import { connectNats, createLogger } from "../lib/mod.ts";
+import { migrate } from "../projector/migrate.ts";
+import { REGISTRY } from "../projector/registry.ts";
+import { lowestCheckpoint } from "../projector/store/checkpoints.ts";
+import { runProducer } from "../producer/mod.ts";
+import { type SpawnedService, spawnService } from "../testing/mod.ts";
+import type { BenchContext } from "./context.ts";
+import type { BenchRow } from "./table.ts";
+
+const FROM_MS = Date.UTC(2026, 10, 20);
+const quiet = createLogger("bench", "error");
+const CLK_TCK = 100;
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLK_TCK;
+}
+
+function worker(env: Record<string, string>, name: string): SpawnedService {
+  return spawnService("projector/main.ts", {
+    permissions: "projector",
+    env: { ...env, PROJECTOR_CONSUMER: name, LOG_LEVEL: "error" },
+  });
+}
+
+/** Catches `last` events up with `count` workers on database `url`: seconds and CPU seconds. */
+async function catchUp(
+  natsUrl: string,
+  url: string,
+  o: { count: number; last: number },
+): Promise<{ seconds: number; cpu: number }> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const env = { NATS_URL: natsUrl, DATABASE_URL: url };
+  const started = performance.now();
+  const workers = Array.from({ length: o.count }, (_, i) => worker(env, `bench${o.count}w${i}`));
+  try {
+    const names = REGISTRY.map((d) => d.name);
+    await waitUntil(
+      `${o.count} workers to catch up`,
+      async () => (await lowestCheckpoint(sql, names).catch(() => 0)) >= o.last,
+      600_000,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = (await Promise.all(workers.map((w) => cpuSeconds(w.child.pid)))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    return { seconds, cpu };
+  } finally {
+    for (const w of workers) await w.stop("SIGTERM");
+    await sql.end();
+  }
+}
+
+/** From a worker's SIGKILL until each of its read models has a new holder, in ms (the slowest). */
+async function takeover(sql: Sql, env: Record<string, string>, round: number): Promise<number> {
+  const pair = [worker(env, `tk${round}a`), worker(env, `tk${round}b`)];
+  try {
+    await waitUntil("both workers holding", async () => {
+      const rows = await sql<{ owner: string }[]>`
+        SELECT DISTINCT split_part(owner, '-', 1) AS owner FROM projector_leases
+        WHERE expires_at > clock_timestamp()`;
+      return rows.length === 2;
+    }, 60_000);
+    const victim = `tk${round}a`;
+    const held = await sql<{ unit: string; fence: string }[]>`
+      SELECT unit, fence FROM projector_leases WHERE split_part(owner, '-', 1) = ${victim}`;
+    const killedAt = new Date();
+    await pair[0]!.stop("SIGKILL");
+    let slowest = 0;
+    await waitUntil("the victim's read models taken over", async () => {
+      const rows = await sql<{ unit: string; acquired_at: Date }[]>`
+        SELECT h.unit, h.acquired_at FROM projector_lease_history h
+        JOIN unnest(${held.map((h) => h.unit)}::text[], ${held.map((h) => h.fence)}::bigint[])
+          AS v(unit, fence) ON h.unit = v.unit AND h.fence = v.fence + 1`;
+      if (rows.length < held.length) return false;
+      slowest = Math.max(...rows.map((r) => r.acquired_at.getTime() - killedAt.getTime()));
+      return true;
+    }, 60_000);
+    return slowest;
+  } finally {
+    for (const w of pair) await w.stop("SIGTERM");
+  }
+}
+
+/** Catch-up with 1, 2 and 3 workers (CPU per event), and worker takeover times. */
+export async function scaleWorkerRows(context: BenchContext): Promise<BenchRow[]> {
+  const stack = await startTestStack();
+  const admin = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+  const nc = await connectNats(stack.natsUrl, { name: "bench-workers" });
+  try {
+    await migrate(admin);
+    await ensureStream(await jetstreamManager(nc));
+    const events = Math.min(context.sizes.publishEvents, 100_000);
+    await runProducer(stack.natsUrl, {
+      machines: 100,
+      sensorDataFile: null,
+      fromMs: FROM_MS,
+      toMs: FROM_MS + 86_400_000,
+      seed: 41,
+      count: events,
+    }, { logger: quiet });
+    const last = (await (await jetstreamManager(nc)).streams.info(STREAM_NAME)).state.last_seq;
+    // One empty, migrated copy of the schema per run, so every run catches up the same log.
+    await admin.end();
+    const template = postgres(stack.databaseUrl.replace(/\/signals$/, "/postgres"), {
+      max: 1,
+      onnotice: () => {},
+    });
+    const urls: string[] = [];
+    for (const count of [1, 2, 3]) {
+      await template.unsafe(`CREATE DATABASE bench_workers_${count} TEMPLATE signals`);
+      urls.push(stack.databaseUrl.replace(/\/signals$/, `/bench_workers_${count}`));
+    }
+    await template.end();
+    const runs: { seconds: number; cpu: number }[] = [];
+    for (const [i, url] of urls.entries()) {
+      runs.push(await catchUp(stack.natsUrl, url, { count: i + 1, last }));
+    }
+    const sql = postgres(urls[0]!, { max: 1, onnotice: () => {} });
+    const env = { NATS_URL: stack.natsUrl, DATABASE_URL: urls[0]! };
+    const takeovers = [];
+    try {
+      for (let round = 0; round < 2; round++) takeovers.push(await takeover(sql, env, round));
+    } finally {
+      await sql.end();
+    }
+    const rate = (run: { seconds: number }) => last / run.seconds;
+    const rows: BenchRow[] = runs.map((run, i) => ({
+      id: `S3${"abc"[i]}`,
+      what: `Projector catch-up, ${i + 1} worker${i ? "s" : ""}, ${last.toLocaleString("en-US")} events`,
+      value: rate(run),
+      unit: "events/s",
+      basis: { kind: "event rate", count: last, of: "events" },
+      baseline: i === 0 ? undefined : rate(runs[0]!),
+      baselineWhat: i === 0 ? undefined : "one worker, same log, same run",
+      target: "reported",
+      note: `${(run.cpu / last * 1e6).toFixed(0)} µs CPU per event (all workers), ` +
+        `${run.cpu.toFixed(1)} CPU s in ${run.seconds.toFixed(1)} s on ${navigator.hardwareConcurrency} cores`,
+    }));
+    rows.push({
+      id: "S4",
+      what: "Failover: SIGKILL of a projector worker → its read models held again",
+      value: Math.max(...takeovers),
+      unit: "ms",
+      basis: { kind: "failover", count: takeovers.length, of: "kills" },
+      target: "≤ 10000 ms",
+      targetMet: Math.max(...takeovers) <= 10_000,
+      note: `slowest of ${takeovers.map(Math.round).join(", ")} ms; lease TTL 5 s, checked every 1 s`,
+    });
+    return rows;
+  } finally {
+    await nc.close();
+    await admin.end().catch(() => {});
+    await stack.stop();
+  }
+}

@@ -17,7 +17,8 @@ import {
 } from "./consumer.ts";
 import { decodeBatch } from "./decode_batch.ts";
 import { commitBatchIsolating } from "./store/isolate.ts";
-import { CheckpointGapError } from "./store/commit_batch.ts";
+import { CheckpointGapError, type WriteOptions } from "./store/commit_batch.ts";
+import { LeaseLostError } from "./leases/store.ts";
 import { writeStatus } from "./store/status.ts";
 import { lowestCheckpoint } from "./store/checkpoints.ts";
 import type { DecodedBatch } from "./types.ts";
@@ -39,6 +40,8 @@ export interface LoopDeps {
   onBatch?: OnBatch;
   /** The read models to project. @default REGISTRY */
   projections?: readonly ProjectionRef[];
+  /** Checks each batch's transaction first (a worker's leases); see `WriteOptions.guard`. */
+  guard?: WriteOptions["guard"];
 }
 
 /** Consumes and projects until `deps.signal` aborts or a stop is requested during an outage. */
@@ -124,6 +127,7 @@ export async function consumeLoop(deps: LoopDeps): Promise<void> {
         inFlight = commitAndAck(deps, batch, last, stats, {
           contiguous: !positioned,
           projections,
+          guard: deps.guard,
         }).then(
           (outcome) => {
             if (outcome !== "gap") return outcome === "done";
@@ -157,7 +161,7 @@ async function commitAndAck(
   batch: DecodedBatch,
   last: JsMsg,
   stats: ProjectorStats,
-  options: { contiguous: boolean; projections: readonly ProjectionRef[] },
+  options: WriteOptions & { contiguous: boolean; projections: readonly ProjectionRef[] },
 ): Promise<"done" | "stopped" | "gap"> {
   const { sql, logger, signal } = deps;
   // Once started, a commit runs to its end even when a stop is requested; only retries stop.
@@ -167,7 +171,8 @@ async function commitAndAck(
       what: "postgres",
       logger,
       signal,
-      fatal: (error) => error instanceof CheckpointGapError,
+      // A lost lease is not an outage: the worker ends this loop and looks at its leases again.
+      fatal: (error) => error instanceof CheckpointGapError || error instanceof LeaseLostError,
     });
   } catch (error) {
     if (error instanceof CheckpointGapError) return "gap";

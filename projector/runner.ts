@@ -11,8 +11,9 @@ import type { ProjectorConfig } from "./config.ts";
 import { migrate } from "./migrate.ts";
 import { retrying } from "./_retry.ts";
 import { guardPostgresSocketFaults } from "./_guard.ts";
-import { consumeLoop, type OnBatch } from "./_loop.ts";
-import type { ProjectionRef } from "./registry.ts";
+import type { OnBatch } from "./_loop.ts";
+import { newWorkerInfo, runLeasedWorker } from "./leases/worker.ts";
+import { type ProjectionRef, resolveProjections } from "./registry.ts";
 
 /** Options of {@linkcode runProjector}. */
 export interface RunOptions {
@@ -55,7 +56,8 @@ export async function runProjector(
       return jsm;
     }, { what: "nats", logger, signal, fatal: (error) => error instanceof ConfigError });
     if (!jsm) return;
-    await consumeLoop({
+    // Any number of projectors share the read models through leases kept in PostgreSQL.
+    await runLeasedWorker({
       config,
       sql,
       nc,
@@ -63,7 +65,8 @@ export async function runProjector(
       logger,
       signal,
       onBatch: options.onBatch,
-      projections: options.projections,
+      units: resolveProjections(options.projections).map((d) => d.name),
+      worker: newWorkerInfo(config.consumerName),
     });
   } finally {
     if (nc) {

@@ -222,8 +222,11 @@ export interface LiveWorker {
   eventsPerSec: number;
 }
 
-/** The workers whose heartbeat has not run out, with their share and lag. */
+/** The workers whose heartbeat has not run out, with their share and lag (none before any ran). */
 export async function readLiveWorkers(sql: Sql): Promise<LiveWorker[]> {
+  const [table] = await sql<{ found: boolean }[]>`
+    SELECT to_regclass('projector_workers') IS NOT NULL AS found`;
+  if (!table?.found) return [];
   const rows = await sql<Record<string, unknown>[]>`
     SELECT w.id, w.host, w.pid, w.started_at, w.seen_at, w.owns,
       s.events_per_sec, s.stream_last_seq,

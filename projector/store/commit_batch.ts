@@ -3,7 +3,7 @@
  * projects the rest with the pure functions and writes every table in bulk together with the new
  * checkpoints. Live projection targets `public`; a rebuild passes its shadow schema.
  */
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import type { DecodedBatch } from "../types.ts";
 import type { AnyProjection } from "../projection.ts";
 import { type ProjectionRef, resolveProjections } from "../registry.ts";
@@ -26,6 +26,11 @@ export interface WriteOptions {
    * an operator or a rebuild), throwing {@linkcode CheckpointGapError}. @default false
    */
   contiguous?: boolean;
+  /**
+   * Runs first in the batch's transaction and may refuse it by throwing: a worker's lease check
+   * (the fence of `projector/leases/`). @default none
+   */
+  guard?: (tx: TransactionSql, batch: DecodedBatch) => Promise<void>;
 }
 
 /** The batch starts beyond the lowest checkpoint: events in between were never applied. */
@@ -58,6 +63,7 @@ export async function commitBatch(
   const projections = resolveProjections(options.projections);
   const names = projections.map((d) => d.name);
   return await sql.begin(async (tx) => {
+    await options.guard?.(tx, batch);
     const before = await lockCheckpoints(tx, names, schema);
     const floor = Math.min(...names.map((p) => before.get(p) ?? 0));
     const first = Math.min(batch.events[0]?.seq ?? Infinity, batch.deadLetters[0]?.seq ?? Infinity);

@@ -48,12 +48,13 @@ export interface ProjectorHealth {
   deadLetters: number;
 }
 
-/** Reads the health of the projector named `name` from the database. */
+/** Reads the health of the projector named `name` (default: the latest heartbeat of any worker). */
 export async function readProjectorHealth(
   sql: Sql,
   options: { name?: string; schema?: string } = {},
 ): Promise<ProjectorHealth> {
-  const name = options.name ?? "projector";
+  // Workers write a row each (named after the worker): without a name, the latest one counts.
+  const name = options.name ?? null;
   const schema = options.schema ?? LIVE_SCHEMA;
   const [row] = await sql<Record<string, unknown>[]>`
     SELECT s.heartbeat_at, s.events_per_sec, s.projected_total, s.stream_last_seq,
@@ -64,7 +65,8 @@ export async function readProjectorHealth(
         AS last_event_at,
       (SELECT count(*) FROM ${tableIn(sql, schema, "dead_letters")}) AS dead_letters,
       now() AS now
-    FROM (SELECT 1) AS one LEFT JOIN projector_status s ON s.name = ${name}`;
+    FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT * FROM projector_status
+      WHERE ${name}::text IS NULL OR name = ${name} ORDER BY heartbeat_at DESC LIMIT 1) s ON true`;
   const r = row ?? {};
   const lastEventAt = r.last_event_at ? (r.last_event_at as Date) : null;
   const streamLastSeq = r.stream_last_seq === null ? null : Number(r.stream_last_seq);

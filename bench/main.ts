@@ -19,6 +19,7 @@ import { memoryRows } from "./memory.ts";
 import { publishRows } from "./publish.ts";
 import { benchReplay } from "./replay.ts";
 import { scaleOutRows } from "./scale_out.ts";
+import { scaleWorkerRows } from "./scale_workers.ts";
 import { type BenchRow, judgeRows, markdownTable } from "./table.ts";
 import { timeTravelRows } from "./time_travel.ts";
 import { topUp } from "./top_up.ts";
@@ -31,6 +32,7 @@ const PRODUCERS: RowProducer[] = [
   { name: "replay", run: (context) => benchReplay(context.stack) },
   { name: "api", run: apiRows },
   { name: "scale-out", run: scaleOutRows },
+  { name: "scale-out workers", run: scaleWorkerRows },
   { name: "time travel", run: timeTravelRows },
   // Last: stops the projector started by "live" and reports every service's peak memory.
   { name: "memory", run: memoryRows },

@@ -3,13 +3,14 @@ import postgres from "postgres";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { STREAM_NAME } from "../events/mod.ts";
+import { REGISTRY } from "../projector/registry.ts";
 import { freePort, isListening, waitUntil } from "./ports.ts";
 import type { SpawnedService } from "../testing/mod.ts";
 import { apiKeyOf, freePortRun, getJson, powerRows, startClusterDev, stopDev } from "./_dev_run.ts";
 
 Deno.test({
   name:
-    "deno task dev --cluster runs three NATS nodes with the stream at R3 and a PostgreSQL replica, and keeps them for the next run",
+    "deno task dev --cluster runs three NATS nodes with the stream at R3, two projector workers and a PostgreSQL replica, and keeps them for the next run",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -68,6 +69,23 @@ Deno.test({
         }, 30_000);
       } finally {
         await replica.end();
+      }
+      // and two projector workers share the read models
+      const primary = postgres(`postgres://postgres@127.0.0.1:${pg}/signals`, {
+        max: 1,
+        onnotice: () => {},
+      });
+      try {
+        await waitUntil("two workers holding every read model", async () => {
+          const [row] = await primary<{ workers: number; held: number; owners: number }[]>`
+            SELECT (SELECT count(*)::int FROM projector_workers
+                    WHERE expires_at > clock_timestamp()) AS workers,
+              count(*)::int AS held, count(DISTINCT owner)::int AS owners
+            FROM projector_leases WHERE expires_at > clock_timestamp()`.catch(() => []);
+          return row?.workers === 2 && row.held === REGISTRY.length && row.owners === 2;
+        }, 30_000);
+      } finally {
+        await primary.end();
       }
       await stopDev(first, 15_000);
       for (const port of ports) equal(await isListening(port), false, `${port} is closed`);

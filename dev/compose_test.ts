@@ -103,6 +103,9 @@ Deno.test("compose profile cluster adds three JetStream nodes and a PostgreSQL r
     equal(cluster.services[name]!.environment!.STREAM_REPLICAS, "3");
     equal(compose.services[name]!.environment!.STREAM_REPLICAS, "1");
   }
+  // two projector workers share the read models under the profile, one otherwise
+  equal(Number(cluster.services.projector!.deploy?.replicas), 2);
+  equal(Number(compose.services.projector!.deploy?.replicas), 1);
   // the replica is seeded from the primary by PostgreSQL's own tools, and the primary lets it in
   const replica = cluster.services["postgres-replica"]!;
   const script = replica.command!.join("\n");

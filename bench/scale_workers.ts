@@ -140,7 +140,9 @@ export async function scaleWorkerRows(context: BenchContext): Promise<BenchRow[]
     const rate = (run: { seconds: number }) => last / run.seconds;
     const rows: BenchRow[] = runs.map((run, i) => ({
       id: `S3${"abc"[i]}`,
-      what: `Projector catch-up, ${i + 1} worker${i ? "s" : ""}, ${last.toLocaleString("en-US")} events`,
+      what: `Projector catch-up, ${i + 1} worker${i ? "s" : ""}, ${
+        last.toLocaleString("en-US")
+      } events`,
       value: rate(run),
       unit: "events/s",
       basis: { kind: "event rate", count: last, of: "events" },
@@ -148,7 +150,9 @@ export async function scaleWorkerRows(context: BenchContext): Promise<BenchRow[]
       baselineWhat: i === 0 ? undefined : "one worker, same log, same run",
       target: "reported",
       note: `${(run.cpu / last * 1e6).toFixed(0)} µs CPU per event (all workers), ` +
-        `${run.cpu.toFixed(1)} CPU s in ${run.seconds.toFixed(1)} s on ${navigator.hardwareConcurrency} cores`,
+        `${run.cpu.toFixed(1)} CPU s in ${
+          run.seconds.toFixed(1)
+        } s on ${navigator.hardwareConcurrency} cores`,
     }));
     rows.push({
       id: "S4",
@@ -158,7 +162,9 @@ export async function scaleWorkerRows(context: BenchContext): Promise<BenchRow[]
       basis: { kind: "failover", count: takeovers.length, of: "kills" },
       target: "≤ 10000 ms",
       targetMet: Math.max(...takeovers) <= 10_000,
-      note: `slowest of ${takeovers.map(Math.round).join(", ")} ms; lease TTL 5 s, checked every 1 s`,
+      note: `slowest of ${
+        takeovers.map(Math.round).join(", ")
+      } ms; lease TTL 5 s, checked every 1 s`,
     });
     return rows;
   } finally {

@@ -1,7 +1,7 @@
 /** Raw JetStream baselines: a plain acked publish loop and a plain ordered-consumer read. */
 import { jetstream } from "@nats-io/jetstream";
-import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
-import { decodeEvent, type EncodedEvent, STREAM_NAME } from "../events/mod.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { decodeEvent, type EncodedEvent, STREAM_NAME, toNatsHeaders } from "../events/mod.ts";
 
 /** Publishes `events` with at most `window` unacknowledged publishes; returns events/s. */
 export async function plainPublishLoop(
@@ -14,10 +14,11 @@ export async function plainPublishLoop(
   let wake: (() => void) | undefined;
   const started = performance.now();
   for (const event of events) {
-    const h = natsHeaders();
-    for (const [name, value] of Object.entries(event.headers)) h.set(name, value);
     inFlight++;
-    js.publish(event.subject, event.bytes, { headers: h, timeout: 30_000 }).finally(() => {
+    js.publish(event.subject, event.bytes, {
+      headers: toNatsHeaders(event.headers),
+      timeout: 30_000,
+    }).finally(() => {
       inFlight--;
       wake?.();
     });

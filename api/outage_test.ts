@@ -178,7 +178,7 @@ Deno.test("/health reports a lagging event loop as overload, not as a dependency
     const body = await res.json();
     stopped = true;
     clearTimeout(spinning);
-    assert.equal(res.status, 503);
+    assert.equal(res.status, 200, "overloaded, but alive: nothing to restart");
     assert.equal(body.status, "overloaded");
     assert.equal(body.process.status, "overloaded");
     assert.ok(body.process.eventLoopDelayMs >= 150, JSON.stringify(body.process));

@@ -27,13 +27,14 @@ export function serviceRoutes(ctx: AppContext) {
       ...open,
       responses: {
         200: {
-          description: "Everything is up",
+          description: "Everything is up (ok), or this process is overloaded (overloaded) while " +
+            "no dependency was seen failing: an overloaded process is alive and must not be " +
+            "restarted for it",
           content: { "application/json": { schema: Health } },
         },
         ...problems(400),
         503: {
-          description: "A dependency is down, this process is overloaded, or the projector is " +
-            "stale",
+          description: "A dependency is down (down), or the projector is stale (degraded)",
           content: { "application/json": { schema: Health } },
         },
       },
@@ -53,7 +54,8 @@ export function serviceRoutes(ctx: AppContext) {
         process: s.process,
         components: { postgres: s.postgres, nats: s.nats, projector: s.projector },
       };
-      return c.json(body, status === "ok" ? 200 : 503, { "cache-control": "no-store" });
+      const alive = status === "ok" || status === "overloaded";
+      return c.json(body, alive ? 200 : 503, { "cache-control": "no-store" });
     },
   );
 

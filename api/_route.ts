@@ -8,7 +8,7 @@ import { validationHook } from "./validation.ts";
 
 /** The Hono environment of the app: typed context variables. */
 export interface AppEnv {
-  Variables: RequestIdVariables & { role?: Role };
+  Variables: RequestIdVariables & { role?: Role; keyName?: string };
 }
 
 /** A route module's app: validation failures become 400 problems naming the field. */

@@ -10,25 +10,37 @@ export type Role = typeof ROLES[number];
 
 /** One configured API key. */
 export interface ApiKey {
+  /**
+   * Who holds the key, as replay jobs and logs name it; never the key. `name:key:role` sets it;
+   * a `key:role` entry is named `key-` and the first 8 hex digits of the key's SHA-256.
+   */
+  name: string;
   key: string;
   role: Role;
 }
 
-/** Parses `key:role,key:role`; throws an Error saying which entry is wrong, without the key. */
+const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * Parses `[name:]key:role` entries separated by commas; throws an Error saying which entry is
+ * wrong, without the key.
+ */
 export function parseApiKeys(text: string): ApiKey[] {
   const keys: ApiKey[] = [];
   const entries = text.split(",").map((part) => part.trim()).filter(Boolean);
   for (const [index, entry] of entries.entries()) {
-    const at = entry.lastIndexOf(":");
-    const key = at > 0 ? entry.slice(0, at) : "";
-    const role = at > 0 ? entry.slice(at + 1) : "";
+    const parts = entry.split(":");
+    const role = parts.length > 1 ? parts.pop()! : "";
+    const named = parts.length > 1 && KEY_NAME.test(parts[0]!);
+    const name = named ? parts.shift()! : undefined;
+    const key = parts.join(":");
     if (!key || !(ROLES as readonly string[]).includes(role)) {
-      throw new Error(`entry ${index + 1} must be key:role with role read or admin`);
+      throw new Error(`entry ${index + 1} must be [name:]key:role with role read or admin`);
     }
     if (key.length < 8) {
       throw new Error(`the key of entry ${index + 1} is shorter than 8 characters`);
     }
-    keys.push({ key, role: role as Role });
+    keys.push({ name: name ?? `key-${digest(key).toHex().slice(0, 8)}`, key, role: role as Role });
   }
   return keys;
 }
@@ -38,17 +50,25 @@ function digest(text: string): Uint8Array {
   return createHash("sha256").update(text).digest();
 }
 
-/** Finds the role of a presented key, comparing against every configured key in constant time. */
-export function roleOf(presented: string, keys: ApiKey[]): Role | undefined {
+/**
+ * Finds the configured key a presented one is, comparing against every key in constant time; an
+ * admin key wins should the same key be configured twice.
+ */
+export function keyOf(presented: string, keys: ApiKey[]): ApiKey | undefined {
   // Comparing digests makes the time independent of key length and of where keys differ.
   const seen = digest(presented);
-  let found: Role | undefined;
+  let found: ApiKey | undefined;
   for (const candidate of keys) {
-    if (timingSafeEqual(seen, digest(candidate.key)) && found !== "admin") {
-      found = candidate.role;
+    if (timingSafeEqual(seen, digest(candidate.key)) && found?.role !== "admin") {
+      found = candidate;
     }
   }
   return found;
+}
+
+/** The role of a presented key, or undefined when it is not configured. */
+export function roleOf(presented: string, keys: ApiKey[]): Role | undefined {
+  return keyOf(presented, keys)?.role;
 }
 
 /** Options of {@linkcode requireRole}. */
@@ -77,12 +97,13 @@ export function requireRole(role: Role, options: RequireRoleOptions): Middleware
         header ? "Authorization header must be 'Bearer <key>'" : "An API key is required",
       );
     }
-    const granted = roleOf(match[1]!, keys);
+    const granted = keyOf(match[1]!, keys);
     if (!granted) throw new UnauthorizedError("The API key is not valid");
-    if (role === "admin" && granted !== "admin") {
+    if (role === "admin" && granted.role !== "admin") {
       throw new ForbiddenError("This endpoint needs a key with role admin; this key has role read");
     }
-    c.set("role", granted);
+    c.set("role", granted.role);
+    c.set("keyName", granted.name);
     await next();
   };
 }

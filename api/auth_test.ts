@@ -7,10 +7,17 @@ import { startTestEnv } from "./_test_stack.ts";
 Deno.test("API_KEYS parses key:role pairs and names the variable when wrong", async (t) => {
   await t.step("valid pairs", () => {
     assert.deepEqual(parseApiKeys(" reader-key-1:read, admin-key-01:admin ,"), [
-      { key: "reader-key-1", role: "read" },
-      { key: "admin-key-01", role: "admin" },
+      { name: "key-5ee7fc20", key: "reader-key-1", role: "read" },
+      { name: "key-200f3d8d", key: "admin-key-01", role: "admin" },
     ]);
     assert.deepEqual(parseApiKeys(""), []);
+  });
+  await t.step("a key is named by name:key:role, else by a fingerprint that is not the key", () => {
+    assert.deepEqual(parseApiKeys("ops:admin-key-01:admin"), [
+      { name: "ops", key: "admin-key-01", role: "admin" },
+    ]);
+    // A key with a colon, whose first part is no name, stays whole.
+    assert.equal(parseApiKeys("a b:cdefgh:read")[0]!.key, "a b:cdefgh");
   });
   await t.step("a bad role or a short key stops start-up naming API_KEYS", () => {
     for (const value of ["abcdefgh:root", "abcdefgh", "short:read", ":read"]) {

@@ -13,8 +13,10 @@ export const ApiEnv = SharedEnv.pick({
 }).extend({
   HOSTNAME: z.string().default("0.0.0.0").describe("The interface the API listens on."),
   API_KEYS: z.string().default("").describe(
-    "Comma-separated `key:role` pairs, role `read` or `admin`, keys at least 8 characters. " +
-      "Empty: reads are open and admin endpoints refused.",
+    "Comma-separated `key:role` or `name:key:role` entries, role `read` or `admin`, keys at " +
+      "least 8 characters. The name (letters, digits, `_.@-`) is how replay jobs record who " +
+      "asked; without one a key is named `key-` and 8 hex digits of its SHA-256. Empty: reads " +
+      "are open and admin endpoints refused.",
   ),
   PUBLIC_READS: z.stringbool({ error: "must be true or false" }).default(false).describe(
     "When true, reads need no key even when API_KEYS is set; admin endpoints still do.",

@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { MACHINE_STATES, SEVERITIES } from "../events/mod.ts";
+import { JOB_STATES } from "../replay/queue.ts";
 
 const time = z.iso.datetime().meta({ description: "ISO 8601 UTC" });
 const common = {
@@ -180,17 +181,36 @@ export const Health = z.strictObject({
   }),
 }).meta({ id: "Health" });
 
-/** A replay job. */
+/** A replay job, as its row in `replay_jobs` records it. */
 export const ReplayJob = z.strictObject({
-  id: z.string(),
-  projection: z.string(),
-  state: z.enum(["running", "succeeded", "failed"]),
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
-  eventsRead: z.number(),
-  totalEvents: z.number(),
-  progress: z.number(),
+  id: z.uuid(),
+  projection: z.string().meta({ description: "What was asked for: a projection or all" }),
+  projections: z.array(z.string()).meta({ description: "The projections it covers" }),
+  fromSeq: z.number().int().nullable(),
+  fromTime: time.nullable(),
+  requestedBy: z.string().meta({ description: "Name of the API key that asked; never the key" }),
+  state: z.enum(JOB_STATES),
+  phase: z.string().nullable().meta({
+    description: "preparing, seeding, replaying, swapping, done; waiting when put back",
+  }),
+  eventsRead: z.number().int(),
+  eventsTotal: z.number().int(),
+  progress: z.number().min(0).max(1),
   eventsPerSec: z.number(),
-  rowsWritten: z.number(),
-  errors: z.array(z.string()),
+  etaSeconds: z.number().nullable(),
+  rowsWritten: z.number().int(),
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  worker: z.string().nullable().meta({ description: "The worker running it, while it runs" }),
+  cancelRequested: z.boolean(),
+  summary: z.record(z.string(), z.unknown()).nullable().meta({
+    description: "The rebuild's summary once it succeeded",
+  }),
+  createdAt: time,
+  startedAt: time.nullable(),
+  heartbeatAt: time.nullable().meta({ description: "Last progress write of its worker" }),
+  finishedAt: time.nullable(),
 }).meta({ id: "ReplayJob" });
+
+/** A page of replay jobs, newest first. */
+export const ReplayJobPage = pageOf(ReplayJob).meta({ id: "ReplayJobPage" });

@@ -10,11 +10,8 @@ export type Role = typeof ROLES[number];
 
 /** One configured API key. */
 export interface ApiKey {
-  /**
-   * Who holds the key, as replay jobs and logs name it; never the key. `name:key:role` sets it;
-   * a `key:role` entry is named `key-` and the first 8 hex digits of the key's SHA-256.
-   */
-  name: string;
+  /** Who holds the key, as `name:key:role` sets it; see {@linkcode keyName}. */
+  name?: string;
   key: string;
   role: Role;
 }
@@ -40,9 +37,17 @@ export function parseApiKeys(text: string): ApiKey[] {
     if (key.length < 8) {
       throw new Error(`the key of entry ${index + 1} is shorter than 8 characters`);
     }
-    keys.push({ name: name ?? `key-${digest(key).toHex().slice(0, 8)}`, key, role: role as Role });
+    keys.push(name ? { name, key, role: role as Role } : { key, role: role as Role });
   }
   return keys;
+}
+
+/**
+ * How replay jobs and logs name a key, never showing it: its name, or `key-` and the first 8 hex
+ * digits of its SHA-256 when it has none.
+ */
+export function keyName(key: ApiKey): string {
+  return key.name ?? `key-${digest(key.key).toHex().slice(0, 8)}`;
 }
 
 // node:crypto hashes synchronously in native code, far cheaper per request than WebCrypto.
@@ -103,7 +108,7 @@ export function requireRole(role: Role, options: RequireRoleOptions): Middleware
       throw new ForbiddenError("This endpoint needs a key with role admin; this key has role read");
     }
     c.set("role", granted.role);
-    c.set("keyName", granted.name);
+    c.set("keyName", keyName(granted));
     await next();
   };
 }

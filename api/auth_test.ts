@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseApiKeys, roleOf } from "./auth.ts";
+import { keyName, parseApiKeys, roleOf } from "./auth.ts";
 import { loadApiConfig } from "./config.ts";
 import { ConfigError } from "../lib/mod.ts";
 import { startTestEnv } from "./_test_stack.ts";
@@ -7,8 +7,8 @@ import { startTestEnv } from "./_test_stack.ts";
 Deno.test("API_KEYS parses key:role pairs and names the variable when wrong", async (t) => {
   await t.step("valid pairs", () => {
     assert.deepEqual(parseApiKeys(" reader-key-1:read, admin-key-01:admin ,"), [
-      { name: "key-5ee7fc20", key: "reader-key-1", role: "read" },
-      { name: "key-200f3d8d", key: "admin-key-01", role: "admin" },
+      { key: "reader-key-1", role: "read" },
+      { key: "admin-key-01", role: "admin" },
     ]);
     assert.deepEqual(parseApiKeys(""), []);
   });
@@ -16,6 +16,8 @@ Deno.test("API_KEYS parses key:role pairs and names the variable when wrong", as
     assert.deepEqual(parseApiKeys("ops:admin-key-01:admin"), [
       { name: "ops", key: "admin-key-01", role: "admin" },
     ]);
+    assert.equal(keyName({ name: "ops", key: "admin-key-01", role: "admin" }), "ops");
+    assert.equal(keyName({ key: "admin-key-01", role: "admin" }), "key-200f3d8d");
     // A key with a colon, whose first part is no name, stays whole.
     assert.equal(parseApiKeys("a b:cdefgh:read")[0]!.key, "a b:cdefgh");
   });

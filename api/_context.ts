@@ -3,7 +3,7 @@ import type { Sql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "../lib/mod.ts";
-import type { ApiSettings, ReplayJobs } from "./deps.ts";
+import type { ApiSettings } from "./deps.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Circuit } from "./circuit.ts";
 import type { InFlight } from "./load.ts";
@@ -20,7 +20,6 @@ export interface AppContext {
   inFlight: InFlight;
   nats: NatsConnection;
   settings: ApiSettings;
-  replay?: ReplayJobs | undefined;
   logger: Logger;
   now: () => Date;
   metrics: Metrics;

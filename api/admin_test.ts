@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { fleetEvents, publishEvents, silentLogger, waitUntil } from "../testing/mod.ts";
-import { PROJECTIONS } from "../projector/types.ts";
-import { runReplayWorker } from "../replay/worker.ts";
+import { PROJECTIONS, runReplayWorker } from "../replay/mod.ts";
 import { parseApiKeys } from "./auth.ts";
 import { startTestEnv } from "./_test_stack.ts";
 

@@ -62,7 +62,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     inFlight: new InFlight(),
     nats: deps.nats,
     settings: deps.settings,
-    replay: deps.replay,
     logger: deps.logger ?? createLogger("api"),
     now: deps.now ?? (() => new Date()),
     metrics: createMetrics(),

@@ -8,7 +8,6 @@ export const ApiEnv = SharedEnv.pick({
   PORT: true,
   NATS_URL: true,
   DATABASE_URL: true,
-  SIGNING_KEY: true,
   LOG_LEVEL: true,
 }).extend({
   HOSTNAME: z.string().default("0.0.0.0").describe("The interface the API listens on."),
@@ -47,10 +46,6 @@ export const ApiEnv = SharedEnv.pick({
     "Event-loop delay from which `/health` reports the API overloaded, and a timed-out probe " +
       "as overload rather than its dependency down, in ms.",
   ),
-  REPLAY_STATEMENT_TIMEOUT_MS: positiveInt(600_000).describe(
-    "Statement timeout of replay jobs started through `/admin/replay`, in ms: they run long " +
-      "bulk statements, so their pool has a timeout of its own.",
-  ),
 });
 
 /** The API's settings, camelCase. */
@@ -59,8 +54,6 @@ export interface ApiConfig {
   hostname: string;
   natsUrl: string;
   databaseUrl: string;
-  /** The live projector's key, so replay jobs dead-letter the same events. */
-  signingKey: string | undefined;
   logLevel: LogLevel;
   apiKeys: ApiKey[];
   publicReads: boolean;
@@ -75,7 +68,6 @@ export interface ApiConfig {
   requestTimeoutMs: number;
   healthProbeTimeoutMs: number;
   overloadLagMs: number;
-  replayStatementTimeoutMs: number;
 }
 
 /** Reads the API configuration; throws a `ConfigError` naming the bad variable. */
@@ -95,7 +87,6 @@ export function loadApiConfig(
     hostname: e.HOSTNAME,
     natsUrl: e.NATS_URL,
     databaseUrl: e.DATABASE_URL,
-    signingKey: e.SIGNING_KEY,
     logLevel: e.LOG_LEVEL,
     apiKeys,
     publicReads: e.PUBLIC_READS,
@@ -110,6 +101,5 @@ export function loadApiConfig(
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     healthProbeTimeoutMs: e.HEALTH_PROBE_TIMEOUT_MS,
     overloadLagMs: e.OVERLOAD_LAG_MS,
-    replayStatementTimeoutMs: e.REPLAY_STATEMENT_TIMEOUT_MS,
   };
 }

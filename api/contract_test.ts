@@ -3,9 +3,8 @@ import type { Sql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { createApp } from "./app.ts";
 import { parseApiKeys } from "./auth.ts";
-import { type ReplayJobs, startedJob } from "./deps.ts";
 import { ContractChecker } from "./_conformance.ts";
-import { idOf, seedMachines, T0 } from "./_seed.ts";
+import { idOf, seedMachines } from "./_seed.ts";
 import { quietLogger, startTestEnv } from "./_test_stack.ts";
 import { openApiDocument } from "./spec.ts";
 import type { ApiSettings } from "./deps.ts";
@@ -145,17 +144,12 @@ Deno.test("the document declares operation ids, formats and security as the app 
   });
 });
 
-const replay: ReplayJobs = {
-  start: (request) => startedJob("j", request.projection, { startedAt: new Date(T0) }),
-  get: () => undefined,
-};
-
 Deno.test("every route handles methods, unknown parameters and empty values alike", async (t) => {
   const env = await startTestEnv();
   try {
     await seedMachines(env.sql, ["idle"]);
     const apiKeys = parseApiKeys("reader-key-1:read,admin-key-01:admin");
-    const app = env.app({ replay, settings: { apiKeys } });
+    const app = env.app({ settings: { apiKeys } });
     const read = { authorization: "Bearer reader-key-1" };
     const expectProblem = async (res: Response, status: number, field?: string) => {
       assert.equal(res.status, status);

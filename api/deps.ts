@@ -1,17 +1,8 @@
-/** What `createApp` needs from the outside: connections, settings and the replay engine. */
+/** What `createApp` needs from the outside: connections and settings. */
 import type { Sql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../lib/mod.ts";
 import type { ApiKey } from "./auth.ts";
-
-// The replay job types live in the replay contract; re-exported for the API's own modules.
-export {
-  type ReplayJobs,
-  type ReplayJobStatus,
-  type ReplayRequest,
-  startedJob,
-} from "../replay/contract.ts";
-import type { ReplayJobs } from "../replay/contract.ts";
 
 /** Settings of the HTTP layer, usually read from the environment by `config.ts`. */
 export interface ApiSettings {
@@ -46,8 +37,6 @@ export interface AppDeps {
   /** NATS, for the raw event endpoints, `/stream` and `/health`. */
   nats: NatsConnection;
   settings: ApiSettings;
-  /** The replay engine; `/admin/replay` answers 503 without it. */
-  replay?: ReplayJobs;
   /** Access log and errors. @default a logger for service "api" */
   logger?: Logger;
   /** The clock. @default () => new Date() */

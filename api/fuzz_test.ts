@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseApiKeys } from "./auth.ts";
-import { type ReplayJobs, startedJob } from "./deps.ts";
 import { seedErrors, seedMachines, seedPower, seedStateChanges, T0 } from "./_seed.ts";
 import { startTestEnv } from "./_test_stack.ts";
 import { encodeCursor } from "./cursor.ts";
@@ -135,11 +134,6 @@ const body = fc.oneof(
     .map((v) => JSON.stringify(v)),
 );
 
-const replay: ReplayJobs = {
-  start: (request) => startedJob("j", request.projection, { startedAt: new Date(T0) }),
-  get: () => undefined,
-};
-
 const LISTS: Record<string, string> = {
   state_change: "/signals/state_change?",
   error: "/signals/error?",
@@ -182,10 +176,9 @@ Deno.test("no request on any route produces a 5xx", async () => {
     await env
       .sql`INSERT INTO projector_status (name, heartbeat_at) VALUES ('projector', now() + interval '1 hour')`;
     const apps = [
-      env.app({ replay }),
+      env.app(),
       env.app({
         settings: { apiKeys: parseApiKeys("reader-key-1:read,admin-key-01:admin") },
-        replay,
       }),
     ];
     await fc.assert(

@@ -6,7 +6,6 @@
  */
 import { backoffDelay, connectNats, createLogger, runService, sleep } from "../lib/mod.ts";
 import { migrate } from "../projector/mod.ts";
-import { createReplayJobs } from "../replay/mod.ts";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
@@ -48,15 +47,10 @@ async function main(): Promise<void> {
   if (!config.apiKeys.some((k) => k.role === "admin")) {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
-  const replaySql = createSql(config.databaseUrl, {
-    timeoutMs: config.replayStatementTimeoutMs,
-    max: 4,
-  });
-  const replay = createReplayJobs({ sql: replaySql, nats, logger, signingKey: config.signingKey });
+  // Replay jobs are only recorded here; `deno task replay --worker` runs them.
   const app = createApp({
     sql,
     nats,
-    replay,
     logger,
     signal: shutdown.signal,
     settings: config,
@@ -69,8 +63,7 @@ async function main(): Promise<void> {
       logger.info("listening", { url: `http://${hostname}:${port}` }),
   }, app.fetch);
   await server.finished;
-  await replay.close();
-  await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 }), replaySql.end({ timeout: 5 })]);
+  await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 })]);
   logger.info("stopped");
 }
 

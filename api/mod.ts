@@ -4,7 +4,7 @@
  * @module
  */
 export { createApp, OPEN_PATHS } from "./app.ts";
-export type { ApiSettings, AppDeps, ReplayJobs, ReplayJobStatus, ReplayRequest } from "./deps.ts";
+export type { ApiSettings, AppDeps } from "./deps.ts";
 export { createSql } from "./db.ts";
 export { parseApiKeys } from "./auth.ts";
 export type { ApiKey, Role } from "./auth.ts";

@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { MACHINE_STATES, SEVERITIES } from "../events/mod.ts";
-import { JOB_STATES } from "../replay/queue.ts";
+import { JOB_STATES } from "../replay/contract.ts";
 
 const time = z.iso.datetime().meta({ description: "ISO 8601 UTC" });
 const common = {

@@ -9,7 +9,6 @@ import { ApiEnv } from "../api/config.ts";
 import { ProducerEnv } from "../producer/config.ts";
 import { ProjectorEnv } from "../projector/config.ts";
 import { ReplayEnv } from "../replay/config.ts";
-import { ReplayWorkerEnv } from "../replay/worker_config.ts";
 import { DevEnv } from "./config.ts";
 
 /** One service's section of the page. */
@@ -37,14 +36,9 @@ export const CONFIGURED_SERVICES: readonly ConfiguredService[] = [
   },
   {
     title: "Replay",
-    intro: "`deno task replay` — `ReplayEnv` in `replay/config.ts`.",
+    intro: "`deno task replay` and `deno task replay --worker` — `ReplayEnv` in " +
+      "`replay/config.ts`; the `REPLAY_CONCURRENCY` … `REPLAY_NICE` ones concern a worker only.",
     schema: ReplayEnv,
-  },
-  {
-    title: "Replay worker",
-    intro: "`deno task replay --worker` — `ReplayWorkerEnv` in `replay/worker_config.ts`, read " +
-      "besides the replay's own variables above.",
-    schema: ReplayWorkerEnv,
   },
   {
     title: "API",

@@ -21,21 +21,24 @@ export const SERVICE_ENTRIES = {
   producer: "producer/main.ts",
   projector: "projector/main.ts",
   api: "api/main.ts",
-  // What `deno task replay --worker` runs.
-  "replay-worker": "replay/worker_main.ts",
+  "replay-worker": "replay/main.ts",
 } as const;
 
 /** A service's name. */
 export type ServiceName = keyof typeof SERVICE_ENTRIES;
 
-const PERMISSION_SETS: Partial<Record<ServiceName, string>> = { "replay-worker": "replay" };
+/** Services run as another's task with arguments of their own: `deno task replay --worker`. */
+const RUN_AS: Partial<Record<ServiceName, { permissions: string; args: string[] }>> = {
+  "replay-worker": { permissions: "replay", args: ["--worker"] },
+};
 
 /** The `deno` arguments that run `name`. */
 export function serviceArgs(name: ServiceName): string[] {
   return [
     "run",
-    `-P=${PERMISSION_SETS[name] ?? name}`,
+    `-P=${RUN_AS[name]?.permissions ?? name}`,
     SERVICE_V8_FLAGS[name],
     SERVICE_ENTRIES[name],
+    ...RUN_AS[name]?.args ?? [],
   ];
 }

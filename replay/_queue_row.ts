@@ -1,5 +1,5 @@
 /** How a `replay_jobs` row is selected and turned into a {@linkcode ReplayJob}. */
-import type { JobState, ReplayJob } from "./queue.ts";
+import type { JobState, ReplayJob } from "./contract.ts";
 
 /** The selected columns, counts as float8 so they come back as numbers, not strings. */
 export const JOB_COLUMNS =

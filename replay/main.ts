@@ -1,17 +1,23 @@
 /**
  * `deno task replay`: rebuilds one read model or all of them from the `SIGNALS` log, blue/green,
- * from the start or from a point (`--from-seq`, `--from-time`). It asks before it starts on a
- * terminal (unless `--yes`), shows a progress bar there and a line every few seconds elsewhere,
- * and prints a summary. Ctrl-C stops it and leaves the live views as they were; exit codes: 0
- * done, 1 failed, 2 bad flag or variable, 3 another rebuild of the projection runs, 130 stopped.
+ * from the start or from a point (`--from-seq`, `--from-time`), in this process. The run is
+ * recorded in `replay_jobs` like a queued job, so the API lists it and refuses overlapping
+ * requests. It asks before it starts on a terminal (unless `--yes`), shows a progress bar there
+ * and a line every few seconds elsewhere, and prints a summary. Ctrl-C stops it and leaves the
+ * live views as they were; exit codes: 0 done, 1 failed, 2 bad flag or variable, 3 another job
+ * or rebuild covers the projection, 130 stopped or cancelled. `deno task replay --worker` runs
+ * queued jobs instead (see `worker_main.ts`).
  * @module
  */
 import postgres from "postgres";
 import { connectNats, createLogger, runService } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
 import { loadReplayConfig, parseFlags, USAGE } from "./config.ts";
-import { rebuild, ReplayConflictError } from "./rebuild.ts";
+import { ReplayConflictError } from "./rebuild.ts";
 import { progressPrinter, renderSummary } from "./_console.ts";
+import { JobConflictError } from "./queue.ts";
+import { runHere } from "./worker_here.ts";
+import { runWorkerCommand } from "./worker_main.ts";
 
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args);
@@ -20,6 +26,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadReplayConfig();
+  if (flags.worker) return await runWorkerCommand(config);
   const terminal = Deno.stdout.isTerminal();
   const point = flags["from-seq"] !== undefined
     ? ` from sequence ${flags["from-seq"]}`
@@ -49,24 +56,40 @@ async function main(): Promise<void> {
   const printer = progressPrinter({ terminal });
   try {
     await migrate(sql);
-    const summary = await rebuild({ sql, nats, signingKey: config.signingKey, logger }, {
+    const fromTime = flags["from-time"];
+    const result = await runHere({ sql, nats, signingKey: config.signingKey, logger }, {
       projection: flags.projection,
       fromSeq: flags["from-seq"],
-      fromTime: flags["from-time"],
+      fromTime: fromTime === undefined ? undefined : new Date(fromTime),
+      requestedBy: `cli:${Deno.env.get("USER") ?? "unknown"}`,
     }, {
       batchSize: config.batchSize,
-      workers: config.workers,
+      projectWorkers: config.workers,
       signal: stop.signal,
       onProgress: printer.update,
     });
     printer.finish();
-    console.log(renderSummary(summary));
+    if (result.state === "succeeded") {
+      console.log(renderSummary(result.summary!));
+    } else if (result.state === "cancelled") {
+      console.error(
+        `${stop.signal.aborted ? "Stopped" : `Cancelled (job ${result.job.id})`}: the live ` +
+          "views are unchanged; run the command again to rebuild.",
+      );
+      Deno.exitCode = 130;
+    } else if (result.error instanceof ReplayConflictError) {
+      console.error(`Not started: ${result.error.message}.`);
+      Deno.exitCode = 3;
+    } else {
+      const why = result.error instanceof Error
+        ? result.error.message
+        : "the job was taken back from this process";
+      console.error(`Rebuild failed, the live views are unchanged: ${why}`);
+      Deno.exitCode = 1;
+    }
   } catch (error) {
     printer.finish();
-    if (stop.signal.aborted) {
-      console.error("Stopped: the live views are unchanged; run the command again to rebuild.");
-      Deno.exitCode = 130;
-    } else if (error instanceof ReplayConflictError) {
+    if (error instanceof JobConflictError) {
       console.error(`Not started: ${error.message}.`);
       Deno.exitCode = 3;
     } else {

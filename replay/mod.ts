@@ -6,8 +6,10 @@
  * the rebuilt checkpoint. From a point (`fromSeq`, `fromTime`) it recomputes only what events at
  * or after it produced, each projection seeded by its own definition. Every projection of the
  * projector's registry can be rebuilt, or those of a `registry` passed in. {@linkcode rebuild}
- * runs one rebuild; {@linkcode createReplayJobs} runs them in the background for the API's
- * `/admin/replay`. The job types the API sees are in `contract.ts`, re-exported here.
+ * runs one rebuild. The API's `/admin/replay` queues jobs in the `replay_jobs` table
+ * ({@linkcode enqueueJob}, {@linkcode listJobs}, {@linkcode cancelJob}); workers
+ * ({@linkcode runReplayWorker}, `deno task replay --worker`) claim and run them. The job types the
+ * API sees are in `contract.ts`, re-exported here.
  * @module
  */
 export {
@@ -18,7 +20,18 @@ export {
   type RebuildSummary,
   ReplayConflictError,
 } from "./rebuild.ts";
-export { createReplayJobs, type ReplayJobManager, type ReplayJobsOptions } from "./jobs.ts";
+export {
+  cancelJob,
+  enqueueJob,
+  getJob,
+  JobConflictError,
+  JobFinishedError,
+  type JobKey,
+  type JobRequest,
+  listJobs,
+  type ListJobsOptions,
+} from "./queue.ts";
+export { type ReplayWorkerDeps, type ReplayWorkerOptions, runReplayWorker } from "./worker.ts";
 export type { ProjectionPlan } from "./_point.ts";
 export { type RebuildPhase, type RebuildProgress, renderBar, renderLine } from "./progress.ts";
 export {

@@ -5,47 +5,9 @@
  * (`queue_lease.ts`, `worker.ts`); nothing here rebuilds anything.
  */
 import type { Sql } from "postgres";
+import type { ReplayJob } from "./contract.ts";
 import { JOB_COLUMNS, type JobRow, toJob } from "./_queue_row.ts";
 import { reapLostJobs } from "./queue_lease.ts";
-
-/** The states of a job; `queued` and `running` are active, the others final. */
-export const JOB_STATES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
-/** A job state. */
-export type JobState = typeof JOB_STATES[number];
-
-/** One replay job as stored and reported. Times are ISO 8601 UTC. */
-export interface ReplayJob {
-  id: string;
-  /** What was asked for: one projection or `"all"`. */
-  projection: string;
-  /** The projections that means. */
-  projections: string[];
-  fromSeq: number | null;
-  fromTime: string | null;
-  /** The name of the API key (or the user of the CLI) that asked; never a key. */
-  requestedBy: string;
-  state: JobState;
-  /** `preparing`, `seeding`, `replaying`, `swapping`, `done`; `waiting` when put back. */
-  phase: string | null;
-  eventsRead: number;
-  eventsTotal: number;
-  /** Fraction done, 0–1. */
-  progress: number;
-  eventsPerSec: number;
-  etaSeconds: number | null;
-  rowsWritten: number;
-  error: string | null;
-  attempts: number;
-  worker: string | null;
-  /** A cancel was asked for a running job; the worker stops it at its next heartbeat. */
-  cancelRequested: boolean;
-  /** The rebuild's summary once it succeeded. */
-  summary: Record<string, unknown> | null;
-  createdAt: string;
-  startedAt: string | null;
-  heartbeatAt: string | null;
-  finishedAt: string | null;
-}
 
 /** What to enqueue. */
 export interface JobRequest {
@@ -149,7 +111,7 @@ export interface JobKey {
 /** Options of {@linkcode listJobs}. */
 export interface ListJobsOptions {
   /** Only jobs in these states. @default all */
-  states?: readonly JobState[];
+  states?: readonly string[];
   /** Jobs older than this key. @default the newest */
   after?: JobKey;
   /** Jobs per page. @default 50 */

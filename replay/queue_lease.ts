@@ -7,7 +7,7 @@
  */
 import type { ReservedSql, Sql } from "postgres";
 import { JOB_COLUMNS, type JobRow, toJob } from "./_queue_row.ts";
-import type { ReplayJob } from "./queue.ts";
+import type { ReplayJob } from "./contract.ts";
 
 // Any constant works; every process that runs replay jobs must use the same one.
 const WORKER_LOCK = 727_007;

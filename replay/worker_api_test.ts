@@ -52,7 +52,11 @@ Deno.test("replay jobs survive an API restart and are run by a worker process", 
     // then the jobs are still there, as they were
     deepEqual(await Promise.all(ids.map(job)), before);
     // and a worker process runs them to the end
-    worker = spawnService("replay/worker_main.ts", { permissions: "replay", env: services });
+    worker = spawnService("replay/main.ts", {
+      permissions: "replay",
+      args: ["--worker"],
+      env: services,
+    });
     await waitUntil(
       "both jobs to succeed",
       async () => (await Promise.all(ids.map(job))).every((j) => j.state === "succeeded"),

@@ -7,7 +7,8 @@
 import type { Sql } from "postgres";
 import { projectionsOf, type RebuildDeps } from "./rebuild.ts";
 import type { RebuildProgress } from "./progress.ts";
-import { enqueueJob, type ReplayJob } from "./queue.ts";
+import type { ReplayJob } from "./contract.ts";
+import { enqueueJob } from "./queue.ts";
 import { registerWorker } from "./queue_lease.ts";
 import { type JobResult, runJob } from "./worker_job.ts";
 

@@ -7,7 +7,7 @@ import type { Sql } from "postgres";
 import { type Logger, sleep } from "../lib/mod.ts";
 import { rebuild, type RebuildDeps, type RebuildSummary, ReplayConflictError } from "./rebuild.ts";
 import { etaSeconds, rateOf, type RebuildProgress } from "./progress.ts";
-import type { ReplayJob } from "./queue.ts";
+import type { ReplayJob } from "./contract.ts";
 import {
   heartbeatJob,
   type JobOutcome,

@@ -1,40 +1,38 @@
 /**
  * `deno task replay --worker`: a replay worker process. It runs the jobs that `POST
- * /admin/replay` queues in `replay_jobs`, `REPLAY_CONCURRENCY` at a time, until SIGINT or SIGTERM;
- * then the jobs it was running go back to the queue for the next worker (or itself, restarted).
- * @module
+ * /admin/replay` queues in `replay_jobs`, `REPLAY_CONCURRENCY` at a time, below normal CPU
+ * priority, until SIGINT or SIGTERM; then the jobs it was running go back to the queue for the
+ * next worker (or itself, restarted).
  */
 import { setPriority } from "node:os";
 import postgres from "postgres";
-import { connectNats, createLogger, runService } from "../lib/mod.ts";
+import { connectNats, createLogger } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
-import { loadReplayConfig } from "./config.ts";
-import { loadReplayWorkerConfig } from "./worker_config.ts";
+import type { ReplayConfig } from "./config.ts";
 import { runReplayWorker } from "./worker.ts";
 
 /** Runs the worker until SIGINT or SIGTERM. */
-export async function runWorkerCommand(): Promise<void> {
-  const env = loadReplayConfig();
-  const { nice, ...config } = loadReplayWorkerConfig();
-  const logger = createLogger("replay-worker", env.logLevel);
+export async function runWorkerCommand(config: ReplayConfig): Promise<void> {
+  const { nice, ...worker } = config.worker;
+  const logger = createLogger("replay-worker", config.logLevel);
   // Before any thread is started, so the rebuild's Web Worker inherits the priority too.
   if (nice > 0) setPriority(nice);
   const connection = { application_name: "signals-replay-worker" };
   // Each rebuild holds one connection for its locks and writes on another.
-  const sql = postgres(env.databaseUrl, {
-    max: 2 * config.concurrency + 2,
+  const sql = postgres(config.databaseUrl, {
+    max: 2 * worker.concurrency + 2,
     onnotice: () => {},
     connect_timeout: 10,
     connection,
   });
   // The job rows get a pool of their own: heartbeats never wait behind a rebuild's writes.
-  const queue = postgres(env.databaseUrl, {
+  const queue = postgres(config.databaseUrl, {
     max: 2,
     onnotice: () => {},
     connect_timeout: 10,
     connection,
   });
-  const nats = await connectNats(env.natsUrl, { name: "signals-replay-worker", logger });
+  const nats = await connectNats(config.natsUrl, { name: "signals-replay-worker", logger });
   const stop = new AbortController();
   const onSignal = () => {
     logger.info("stopping; running jobs go back to the queue");
@@ -44,11 +42,11 @@ export async function runWorkerCommand(): Promise<void> {
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
     await migrate(sql);
-    logger.info("replay worker ready", { concurrency: config.concurrency });
-    await runReplayWorker({ sql, queue, nats, signingKey: env.signingKey, logger }, {
-      ...config,
-      batchSize: env.batchSize,
-      projectWorkers: env.workers,
+    logger.info("replay worker ready", { concurrency: worker.concurrency, nice });
+    await runReplayWorker({ sql, queue, nats, signingKey: config.signingKey, logger }, {
+      ...worker,
+      batchSize: config.batchSize,
+      projectWorkers: config.workers,
       signal: stop.signal,
     });
   } finally {
@@ -59,5 +57,3 @@ export async function runWorkerCommand(): Promise<void> {
     logger.info("stopped");
   }
 }
-
-if (import.meta.main) await runService(runWorkerCommand);

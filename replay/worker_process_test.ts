@@ -8,8 +8,9 @@ import { enqueueJob, getJob } from "./queue.ts";
 
 /** A replay worker process, as `deno task replay --worker` runs it. */
 function spawnWorker(stack: { natsUrl: string; databaseUrl: string }) {
-  return spawnService("replay/worker_main.ts", {
+  return spawnService("replay/main.ts", {
     permissions: "replay",
+    args: ["--worker"],
     env: {
       NATS_URL: stack.natsUrl,
       DATABASE_URL: stack.databaseUrl,
@@ -45,6 +46,10 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
         const job = await enqueueJob(env.sql, all);
         const worker = spawnWorker(stack);
         await halfway();
+        // The worker runs below normal CPU priority (REPLAY_NICE, 10 by default).
+        const stat = await new Deno.Command("cat", { args: [`/proc/${worker.child.pid}/stat`] })
+          .output();
+        equal(new TextDecoder().decode(stat.stdout).split(") ")[1]!.split(" ")[16], "10");
         await worker.stop("SIGKILL");
         deepEqual(await readViews(env.sql), damaged);
         // No worker is left: the job is taken back by the next look at the queue.

@@ -5,7 +5,8 @@ import { PROJECTIONS } from "../projector/registry.ts";
 import { readViews } from "../projector/store/read_views.ts";
 import { cleanViews, projectLive, publish, TEST_KEY } from "./_testing.ts";
 import { fleetEvents, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
-import { cancelJob, enqueueJob, getJob, type ReplayJob } from "./queue.ts";
+import type { ReplayJob } from "./contract.ts";
+import { cancelJob, enqueueJob, getJob } from "./queue.ts";
 import { type ReplayWorkerOptions, runReplayWorker } from "./worker.ts";
 
 const request = (projection: string) => ({

@@ -6,7 +6,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { STREAM_NAME } from "../../events/mod.ts";
-import { PROJECTIONS } from "../../replay/contract.ts";
 import {
   cancelJob,
   enqueueJob,
@@ -15,7 +14,8 @@ import {
   JobConflictError,
   JobFinishedError,
   listJobs,
-} from "../../replay/queue.ts";
+  PROJECTIONS,
+} from "../../replay/mod.ts";
 import type { AppContext } from "../_context.ts";
 import { guarded, problems, routeApp } from "../_route.ts";
 import { encodeCursor } from "../cursor.ts";

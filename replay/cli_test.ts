@@ -2,6 +2,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { readViews } from "../projector/store/read_views.ts";
 import { cleanViews, projectLive, publish, shadowProgress, spawnReplay } from "./_testing.ts";
 import { fleetEvents, type SpawnedService, startTestEnv, T0 } from "../testing/mod.ts";
+import { cancelJob, enqueueJob, listJobs } from "./queue.ts";
 
 async function killWhenHalfway(
   run: SpawnedService,
@@ -40,6 +41,11 @@ Deno.test("a rebuild killed halfway leaves the live views as they were, and a re
       equal(output.signal, "SIGKILL");
       deepEqual(await readViews(env.sql), damaged);
       ok((await shadowProgress(env.sql, "all")) > 0, "the killed rebuild's shadow is still there");
+      // Its job does not stay running: the next look at the queue fails it, never reruns it.
+      const [job] = (await listJobs(env.sql)).jobs;
+      equal(job?.state, "failed");
+      match(job?.error ?? "", /attempt 1 lost/);
+      match(job?.requestedBy ?? "", /^cli:/);
     });
 
     await t.step("Ctrl-C halfway: exit 130, live views untouched, its shadow dropped", async () => {
@@ -53,6 +59,19 @@ Deno.test("a rebuild killed halfway leaves the live views as they were, and a re
       deepEqual(await readViews(env.sql), damaged);
       const own = await env.sql`SELECT 1 FROM pg_namespace WHERE nspname LIKE 'rebuild_state%'`;
       equal(own.length, 0, "the interrupted rebuild dropped its own shadow");
+      equal((await listJobs(env.sql)).jobs[0]?.state, "cancelled");
+    });
+
+    await t.step("a queued job covering the projection: exit 3, naming the job", async () => {
+      const queued = await enqueueJob(env.sql, {
+        projection: "errors",
+        projections: ["errors"],
+        requestedBy: "ops",
+      });
+      const run = spawnReplay(stack, ["--projection", "all", "--yes"]);
+      equal(await run.exited, 3, run.output());
+      match(run.output(), new RegExp(`job ${queued.id}.*errors`));
+      await cancelJob(env.sql, queued.id);
     });
 
     await t.step("the rerun drops the leftovers and completes", async () => {
@@ -66,6 +85,7 @@ Deno.test("a rebuild killed halfway leaves the live views as they were, and a re
       const left = await env.sql`SELECT nspname FROM pg_namespace
         WHERE nspname LIKE 'rebuild%' OR nspname LIKE 'retired%'`;
       equal(left.length, 0);
+      equal((await listJobs(env.sql)).jobs[0]?.state, "succeeded");
     });
   } finally {
     await env.close();

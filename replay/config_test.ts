@@ -4,7 +4,8 @@ import { loadReplayConfig, parseFlags } from "./config.ts";
 
 Deno.test("replay flags parse into a request, and a bad flag is named", async (t) => {
   await t.step("no flags rebuild all from the start, asking first", () => {
-    deepEqual(parseFlags([]), { projection: "all", yes: false, help: false });
+    deepEqual(parseFlags([]), { projection: "all", yes: false, worker: false, help: false });
+    equal(parseFlags(["--worker"]).worker, true);
   });
   await t.step("both spellings of a value, and short flags", () => {
     const flags = parseFlags(["--projection=power_minutes", "--from-seq", "42", "-y"]);
@@ -33,7 +34,20 @@ Deno.test("replay flags parse into a request, and a bad flag is named", async (t
 });
 
 Deno.test("replay env: defaults, and a bad variable is named", () => {
-  equal(loadReplayConfig({}).batchSize, 8192);
+  equal(loadReplayConfig({}).batchSize, 2048);
+  deepEqual(loadReplayConfig({}).worker, {
+    concurrency: 1,
+    leaseMs: 10_000,
+    heartbeatMs: 500,
+    pollMs: 1000,
+    retentionDays: 30,
+    nice: 10,
+  });
+  equal(loadReplayConfig({ REPLAY_CONCURRENCY: "3" }).worker.concurrency, 3);
+  throws(() => loadReplayConfig({ REPLAY_CONCURRENCY: "0" }), /REPLAY_CONCURRENCY/);
+  throws(() => loadReplayConfig({ REPLAY_HEARTBEAT_MS: "5000" }), /REPLAY_HEARTBEAT_MS/);
+  throws(() => loadReplayConfig({ REPLAY_LEASE_MS: "10" }), /REPLAY_LEASE_MS/);
+  throws(() => loadReplayConfig({ REPLAY_NICE: "20" }), /REPLAY_NICE/);
   equal(loadReplayConfig({}).workers, 1);
   equal(loadReplayConfig({ REPLAY_WORKERS: "0" }).workers, 0);
   throws(() => loadReplayConfig({ REPLAY_WORKERS: "-1" }), /REPLAY_WORKERS/);

@@ -17,6 +17,7 @@ import { liveRows } from "./live.ts";
 import { machineInfo } from "./machine_info.ts";
 import { memoryRows } from "./memory.ts";
 import { publishRows } from "./publish.ts";
+import { replayJobRows } from "./replay_jobs.ts";
 import { benchReplay } from "./replay.ts";
 import { scaleOutRows } from "./scale_out.ts";
 import { scaleWorkerRows } from "./scale_workers.ts";
@@ -31,6 +32,7 @@ const PRODUCERS: RowProducer[] = [
   { name: "log top-up", run: topUp },
   { name: "replay", run: (context) => benchReplay(context.stack) },
   { name: "api", run: apiRows },
+  { name: "replay jobs", run: replayJobRows },
   { name: "scale-out", run: scaleOutRows },
   { name: "scale-out workers", run: scaleWorkerRows },
   { name: "time travel", run: timeTravelRows },

@@ -51,7 +51,7 @@ export interface ListSpec<R extends Row, Out> {
   /** What each key part is, so a forged cursor is refused before it reaches SQL. */
   keyKinds: KeyKind[];
   /** The query for a page, with ORDER BY and LIMIT. */
-  query(sql: Sql, page: Page): PendingQuery<R[]>;
+  query(sql: Sql, page: Page): PendingQuery<R[]> | Promise<R[]>;
   keyOf(row: R): Key;
   toJson(row: R): Out;
   csvColumns: string[];

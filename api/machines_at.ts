@@ -147,6 +147,55 @@ function queryAt(
     ${limitOf(sql, page.limit)}`;
 }
 
+/** Options of {@linkcode pageAt}. */
+interface FanOut {
+  /** Concurrent queries a page is split into, each on a pooled connection of its own. @default 4 */
+  parts?: number;
+  /** Pages with fewer machines than this run as one query. @default 64 */
+  minMachines?: number;
+}
+
+/**
+ * A page of machines as of `at`. Each machine's answer is independent, so a large page is split
+ * into `parts` runs of machine ids queried concurrently: PostgreSQL runs each query on one core,
+ * and the probes of 1,000 machines are CPU-bound. A state filter applies to the state at `at`,
+ * so the page's machines are not known up front and it runs as one query.
+ */
+async function pageAt(
+  sql: Sql,
+  at: Date,
+  options: { filter: MachinesAtFilter; page: Page; fanOut?: FanOut },
+): Promise<MachineAtRow[]> {
+  const { filter, page } = options;
+  const parts = options.fanOut?.parts ?? 4;
+  const minMachines = options.fanOut?.minMachines ?? 64;
+  if (filter.state?.length || parts < 2 || (page.limit ?? Infinity) < minMachines) {
+    return await queryAt(sql, at, { filter, page });
+  }
+  const cmp = page.order === "asc" ? sql`>` : sql`<`;
+  const ids = await sql<{ machine_id: string }[]>`
+    SELECT machine_id FROM machines m
+    WHERE ${
+    and(sql, [
+      ...(filter.machines?.length ? [sql`machine_id = ANY(${filter.machines})`] : []),
+      ...(page.after ? [sql`machine_id ${cmp} ${String(page.after[0])}`] : []),
+    ])
+  }
+    ORDER BY machine_id ${page.order === "asc" ? sql`ASC` : sql`DESC`} ${limitOf(sql, page.limit)}`;
+  if (ids.length < minMachines) {
+    return await queryAt(sql, at, { filter: { machines: ids.map((r) => r.machine_id) }, page });
+  }
+  const size = Math.ceil(ids.length / parts);
+  const runs: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) {
+    runs.push(ids.slice(i, i + size).map((r) => r.machine_id));
+  }
+  const answers = await Promise.all(
+    runs.map((machines) => queryAt(sql, at, { filter: { machines }, page: { order: page.order } })),
+  );
+  return answers.flat();
+}
+
 const CSV_COLUMNS = [
   "machine_id",
   "at",
@@ -171,7 +220,7 @@ export function machinesAtSpec(
     // The instant is part of the scope, so a cursor from one instant is refused at another.
     scope: `machines@${at.getTime()}`,
     keyKinds: ["machine"],
-    query: (sql, page) => queryAt(sql, at, { filter, page }),
+    query: (sql, page) => pageAt(sql, at, { filter, page }),
     keyOf: (row) => [row.machine_id],
     toJson: (row) => present(row, at),
     csvColumns: CSV_COLUMNS,
@@ -208,11 +257,12 @@ export async function machineAt(sql: Sql, id: string, at: Date): Promise<Machine
 export async function machinesAt(
   sql: Sql,
   at: Date,
-  options: { filter?: MachinesAtFilter; limit?: number } = {},
+  options: { filter?: MachinesAtFilter; limit?: number; fanOut?: FanOut } = {},
 ): Promise<MachineAt[]> {
-  const rows = await queryAt(sql, at, {
+  const rows = await pageAt(sql, at, {
     filter: options.filter ?? {},
     page: { order: "asc", limit: options.limit },
+    fanOut: options.fanOut,
   });
   return rows.map((row) => present(row, at));
 }

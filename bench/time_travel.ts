@@ -129,7 +129,7 @@ export async function timeTravelRows(context: BenchContext): Promise<BenchRow[]>
       targetMet: percentile(at, p) < 50,
       note: "one request at a time, in process",
     });
-    return [row("6a", "p50", 0.5), row("6b", "p99", 0.99)];
+    return [row("7a", "p50", 0.5), row("7b", "p99", 0.99)];
   } finally {
     await nats.close();
     await sql.end();

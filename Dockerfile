@@ -7,6 +7,7 @@ COPY events/ events/
 COPY lib/ lib/
 COPY producer/ producer/
 COPY projector/ projector/
+COPY replay/ replay/
 COPY api/ api/
 COPY dashboard/ dashboard/
 # Fetch and cache every npm dependency at build time, so containers start offline.

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { ApiEnv } from "../api/config.ts";
 import { ProducerEnv } from "../producer/config.ts";
 import { ProjectorEnv } from "../projector/config.ts";
+import { ReplayEnv } from "../replay/config.ts";
 import { serviceArgs, type ServiceName } from "./service_command.ts";
 import { parseEnvFile, readCompose } from "./_compose.ts";
 
@@ -30,6 +31,7 @@ Deno.test("compose.yaml runs nats, postgres and the three services built from on
     "postgres",
     "producer",
     "projector",
+    "replay-worker",
   ]);
   ok(compose.services.nats!.command!.includes("-js"), "nats runs with JetStream");
   ok(compose.services.nats!.volumes!.some((v) => v.startsWith("nats-data:")));
@@ -42,6 +44,22 @@ Deno.test("compose.yaml runs nats, postgres and the three services built from on
     equal(tasks[name], ["deno", ...serviceArgs(name as ServiceName)].join(" "));
     ok(dockerfile.includes(`COPY ${name === "api" ? "api" : name}/`), `image holds ${name}/`);
   }
+});
+
+Deno.test("compose runs a replay worker as deno task replay --worker would", () => {
+  const worker = compose.services["replay-worker"]!;
+  equal(worker.build, ".");
+  deepEqual(worker.command, ["deno", "task", "replay", "--worker"]);
+  equal(`${tasks.replay} --worker`, ["deno", ...serviceArgs("replay-worker")].join(" "));
+  ok(dockerfile.includes("COPY replay/"), "image holds replay/");
+  const known = new Set(Object.keys(ReplayEnv.shape));
+  for (const variable of Object.keys(worker.environment ?? {})) {
+    ok(known.has(variable), `replay-worker sets ${variable}, which the replay does not read`);
+  }
+  deepEqual(worker.depends_on, {
+    nats: { condition: "service_healthy" },
+    postgres: { condition: "service_healthy" },
+  });
 });
 
 Deno.test("compose services wait for healthy dependencies", () => {

@@ -319,14 +319,20 @@ Deno.test("with API keys the page asks for a key, keeps it in session storage on
     }));
     assert.deepEqual(stored, { session: [key], local: 0, field: "" });
 
+    // Given a queued rebuild, an admin key shows it in the replay jobs panel.
+    const queued = await fetch(`${server.url}/admin/replay`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ projection: "machines" }),
+    });
+    assert.equal(queued.status, 202, await queued.text());
     await page.type("#read-key", adminKey);
     await page.click('#key-form button[type="submit"]');
-    // The job list is GET /admin/replay; an API without it says so instead of failing.
     await page.waitForFunction(
-      () =>
-        /No replay jobs|Projection|does not list/.test(
-          document.getElementById("replays-body")?.textContent ?? "",
-        ),
+      () => {
+        const text = document.getElementById("replays-body")?.textContent ?? "";
+        return text.includes("machines") && text.includes("queued");
+      },
       { timeout: 10_000 },
     );
     await page.close();

@@ -1,12 +1,10 @@
 /** Test data: read-model rows written with SQL, and events published to JetStream. */
 import type { Sql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { jetstream } from "@nats-io/jetstream";
-import { headers as natsHeaders } from "@nats-io/nats-core";
-import { encodeEvent, type SignalEvent, uuidV7 } from "../events/mod.ts";
+import { type SignalEvent, uuidV7 } from "../events/mod.ts";
+import { publishEvents, T0 } from "../testing/mod.ts";
 
-/** The base time of seeded data: a whole hour in the past. */
-export const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+export { T0 };
 
 /** A deterministic uuid v7 for index `i`. */
 export function idOf(i: number, salt = 0): string {
@@ -84,14 +82,5 @@ export async function seedPower(sql: Sql, machines: string[], minutes: number): 
 
 /** Publishes events to the stream; returns their stream sequences in order. */
 export async function publish(nats: NatsConnection, events: SignalEvent[]): Promise<number[]> {
-  const js = jetstream(nats);
-  const seqs: number[] = [];
-  for (const event of events) {
-    const encoded = encodeEvent(event);
-    const headers = natsHeaders();
-    for (const [k, v] of Object.entries(encoded.headers)) headers.set(k, v);
-    const ack = await js.publish(encoded.subject, encoded.bytes, { headers });
-    seqs.push(ack.seq);
-  }
-  return seqs;
+  return (await publishEvents(nats, events)).map((message) => message.seq);
 }

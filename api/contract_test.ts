@@ -5,7 +5,8 @@ import { createApp } from "./app.ts";
 import { parseApiKeys } from "./auth.ts";
 import { ContractChecker } from "./_conformance.ts";
 import { idOf, seedMachines } from "./_seed.ts";
-import { quietLogger, startTestEnv } from "./_test_stack.ts";
+import { startTestEnv } from "./_test_stack.ts";
+import { silentLogger } from "../testing/mod.ts";
 import { openApiDocument } from "./spec.ts";
 import type { ApiSettings } from "./deps.ts";
 
@@ -14,7 +15,7 @@ function offlineApp(settings: Partial<ApiSettings> = {}) {
   return createApp({
     sql: {} as Sql,
     nats: {} as NatsConnection,
-    logger: quietLogger,
+    logger: silentLogger,
     settings: { apiKeys: [], ...settings },
   });
 }

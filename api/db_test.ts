@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
 import { conforming } from "./_conformance.ts";
 import { createSql } from "./db.ts";
-import { quietLogger, startTestEnv } from "./_test_stack.ts";
+import { startTestEnv } from "./_test_stack.ts";
+import { silentLogger } from "../testing/mod.ts";
 
 Deno.test("every query runs under the statement timeout, and a timeout is a 503", async (t) => {
   const env = await startTestEnv();
@@ -18,7 +19,7 @@ Deno.test("every query runs under the statement timeout, and a timeout is a 503"
       const app = conforming(createApp({
         sql: impatient,
         nats: env.nats,
-        logger: quietLogger,
+        logger: silentLogger,
         settings: { apiKeys: [] },
       }));
       const locked = Promise.withResolvers<void>();

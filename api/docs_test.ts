@@ -3,7 +3,7 @@ import type { Sql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { createApp } from "./app.ts";
 import { conforming } from "./_conformance.ts";
-import { quietLogger } from "./_test_stack.ts";
+import { silentLogger } from "../testing/mod.ts";
 
 /** Just enough DOM for the docs script: elements that record children and listeners. */
 class FakeElement {
@@ -39,7 +39,7 @@ Deno.test("the docs page builds a form for every operation and sends requests", 
   const app = conforming(createApp({
     sql: {} as Sql,
     nats: {} as NatsConnection,
-    logger: quietLogger,
+    logger: silentLogger,
     settings: { apiKeys: [] },
   }));
   const script = await (await app.request("/docs/app.js")).text();

@@ -10,7 +10,7 @@ import { runProducer, xrayDeviceIds } from "../producer/mod.ts";
 import { createApp } from "./app.ts";
 import { conforming } from "./_conformance.ts";
 import { createSql } from "./db.ts";
-import { quietLogger } from "./_test_stack.ts";
+import { silentLogger } from "../testing/mod.ts";
 
 const DAY = 86_400_000;
 const FROM = Date.parse("2026-11-20T00:00:00Z");
@@ -85,7 +85,7 @@ Deno.test("a backfilled day queried by date range agrees with the stream", async
       { logger },
     );
     const app = conforming(
-      createApp({ sql, nats: nc, logger: quietLogger, settings: { apiKeys: [] } }),
+      createApp({ sql, nats: nc, logger: silentLogger, settings: { apiKeys: [] } }),
     );
 
     // when the projector has caught up, as /health reports

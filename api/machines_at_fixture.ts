@@ -5,8 +5,7 @@
 import type { Sql } from "postgres";
 import type { SignalEvent } from "../events/mod.ts";
 import { commitBatch } from "../projector/mod.ts";
-
-let counter = 0;
+import { type DataOf, testEvent } from "../testing/mod.ts";
 
 /** A valid event of `type` for `machineId` at `atMs`, with a fresh uuid v7-shaped id. */
 export function eventAt(
@@ -15,15 +14,7 @@ export function eventAt(
   atMs: number,
   data: unknown,
 ): SignalEvent {
-  counter++;
-  return {
-    id: `01900000-0000-7000-8000-${counter.toString(16).padStart(12, "0")}`,
-    type,
-    v: 1,
-    machineId,
-    occurredAt: new Date(atMs).toISOString(),
-    data,
-  } as SignalEvent;
+  return testEvent(type, machineId, atMs, data as DataOf<typeof type>);
 }
 
 /** Projects `events` in one batch at stream sequences `seqs` (default 1, 2, …). */

@@ -6,7 +6,8 @@ import { createApp } from "./app.ts";
 import { conforming } from "./_conformance.ts";
 import { createSql } from "./db.ts";
 import { idOf, seedErrors, seedMachines } from "./_seed.ts";
-import { quietLogger, startTestEnv } from "./_test_stack.ts";
+import { startTestEnv } from "./_test_stack.ts";
+import { silentLogger } from "../testing/mod.ts";
 
 /** The request's answer, or a failure when none comes within `ms`. */
 async function answerWithin(
@@ -89,7 +90,7 @@ Deno.test("a database that accepts connections but never answers cannot hold a r
     const app = conforming(createApp({
       sql,
       nats: env.nats,
-      logger: quietLogger,
+      logger: silentLogger,
       settings: { apiKeys: [], healthProbeTimeoutMs: 1500 },
     }));
     // Concurrent requests, more than the pool has connections, and then sequential ones.
@@ -132,7 +133,7 @@ Deno.test("with NATS stopped, NATS routes answer 503 within 3 s and the rest sti
     const app = conforming(createApp({
       sql: env.sql,
       nats,
-      logger: quietLogger,
+      logger: silentLogger,
       settings: { apiKeys: [] },
     }));
     await server.stop();

@@ -3,7 +3,8 @@ import { publish, T0 } from "./_seed.ts";
 import { connect } from "@nats-io/transport-node";
 import { createApp } from "./app.ts";
 import { conforming } from "./_conformance.ts";
-import { quietLogger, startTestEnv } from "./_test_stack.ts";
+import { startTestEnv } from "./_test_stack.ts";
+import { silentLogger } from "../testing/mod.ts";
 
 const PROJECTIONS = ["machines", "state_changes", "errors", "power_minutes"];
 
@@ -100,7 +101,7 @@ Deno.test("health, metrics, OpenAPI and docs describe the running service", asyn
       const offline = conforming(createApp({
         sql: env.sql,
         nats: closed,
-        logger: quietLogger,
+        logger: silentLogger,
         now: () => now,
         settings: { apiKeys: [] },
       }));

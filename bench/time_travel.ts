@@ -11,11 +11,11 @@ import { createApp } from "../api/app.ts";
 import { migrate } from "../projector/migrate.ts";
 import type { BenchContext } from "./context.ts";
 import type { BenchRow } from "./table.ts";
+import { silentLogger } from "../testing/mod.ts";
 
 const MACHINES = 1000;
 const ROUNDS = 200;
 const DATABASE = "bench_time_travel";
-const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Fills the history tables with `hours` of data for MACHINES machines ending at `end`. */
 export async function generateHistory(sql: Sql, { hours, end }: { hours: number; end: Date }) {
@@ -108,7 +108,7 @@ export async function timeTravelRows(context: BenchContext): Promise<BenchRow[]>
     const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     console.error(`bench:   generating ${hours} h of history for ${MACHINES} machines…`);
     await generateHistory(sql, { hours, end });
-    const app = createApp({ sql, nats, logger: quietLogger, settings: { apiKeys: [] } });
+    const app = createApp({ sql, nats, logger: silentLogger, settings: { apiKeys: [] } });
     const live = await timeRequests(app, () => "/machines?limit=1000");
     // Instants spread over the whole history, so no one hour's pages stay hot in the cache.
     const spanMs = hours * 3_600_000;

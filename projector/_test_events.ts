@@ -1,28 +1,11 @@
 /** Event builders and fast-check arbitraries shared by the projector's tests. */
 import fc from "fast-check";
 import { encodeEvent, type SignalEvent } from "../events/mod.ts";
+import { testEvent as event } from "../testing/mod.ts";
 import type { RawMessage, StreamEvent } from "./types.ts";
 
-let counter = 0;
-
-/** A unique, valid UUID v7 for a test event. */
-export function testId(): string {
-  counter++;
-  const hex = counter.toString(16).padStart(12, "0");
-  return `01900000-0000-7000-8000-${hex}`;
-}
-
-type DataOf<T extends SignalEvent["type"]> = Extract<SignalEvent, { type: T }>["data"];
-
-/** A valid event of `type`. */
-export function event<T extends SignalEvent["type"]>(
-  type: T,
-  machineId: string,
-  occurredAt: string,
-  data: DataOf<T>,
-): SignalEvent {
-  return { id: testId(), type, v: 1, machineId, occurredAt, data } as SignalEvent;
-}
+/** Hand-built events come from the test kit; `event` is its `testEvent`. */
+export { testEvent as event, testId } from "../testing/mod.ts";
 
 /** Events numbered as the stream would store them, from `firstSeq`. */
 export function sequenced(events: readonly SignalEvent[], firstSeq = 1): StreamEvent[] {

@@ -9,6 +9,7 @@
  */
 export * from "./dev_run.ts";
 export * from "./env.ts";
+export * from "./events.ts";
 export * from "./logger.ts";
 export * from "./process.ts";
 export * from "./publish.ts";

@@ -29,8 +29,17 @@ export interface SpawnedService {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
+// A reader loop rather than TextDecoderStream: it type-checks under the DOM lib the browser tests
+// use as well as under Deno's.
 async function drain(stream: ReadableStream<Uint8Array>, append: (text: string) => void) {
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) append(chunk);
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    append(decoder.decode(value, { stream: true }));
+  }
+  append(decoder.decode());
 }
 
 /** Starts `deno run -P=<permissions> <script>` from the repository root (`script` is relative). */

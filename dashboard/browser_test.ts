@@ -9,6 +9,7 @@ import type { SignalEvent } from "../events/mod.ts";
 import { eventAt, projectEvents } from "../api/machines_at_fixture.ts";
 import { publish } from "../api/_seed.ts";
 import { startTestEnv, type TestEnv } from "../api/_test_stack.ts";
+import type { ApiSettings } from "../api/deps.ts";
 import { DASHBOARD_CSP } from "../api/routes/dashboard.ts";
 import { launchBrowser } from "./_browser.ts";
 
@@ -75,18 +76,21 @@ async function seed(env: TestEnv, events: SignalEvent[]): Promise<void> {
       stream_last_seq = EXCLUDED.stream_last_seq, checkpoint_seq = EXCLUDED.checkpoint_seq`;
 }
 
-function serve(app: { fetch: (r: Request) => Response | Promise<Response> }) {
+/** Serves the app over `env` on a free port; `close()` ends open streams, the server and the env. */
+function serve(env: TestEnv, settings: Partial<ApiSettings> = {}) {
+  // The app's signal ends open /stream responses, so the server can finish.
   const abort = new AbortController();
+  const app = env.app({ signal: abort.signal, settings: { apiKeys: [], ...settings } });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen() {} },
     (request) => app.fetch(request),
   );
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
-    abort,
     async close() {
       abort.abort();
       await server.finished;
+      await env.close();
     },
   };
 }
@@ -104,12 +108,7 @@ Deno.test("the dashboard shows the fleet live and as of a past instant in Chromi
   const events = history(now);
   const devices = ["xray-01", "xray-02"];
   const fleetSize = MACHINES.length + devices.length;
-  // The API's signal ends open /stream responses, so the server can finish.
-  const apiAbort = new AbortController();
-  const server = serve(env.app({
-    signal: apiAbort.signal,
-    settings: { apiKeys: [], projectorStaleMs: 3_600_000 },
-  }));
+  const server = serve(env, { projectorStaleMs: 3_600_000 });
   const browser = await launchBrowser();
   const tmp = await Deno.makeTempDir({ prefix: "dash-browser-test-" });
   try {
@@ -279,22 +278,16 @@ Deno.test("the dashboard shows the fleet live and as of a past instant in Chromi
     await page.close();
   } finally {
     await browser.close();
-    apiAbort.abort();
     await server.close();
-    await env.close();
     await Deno.remove(tmp, { recursive: true });
   }
 });
 
 Deno.test("with API keys the page asks for a key, keeps it in session storage only, and lists replays for an admin", async () => {
   const env = await startTestEnv();
-  const apiAbort = new AbortController();
   const key = "dashboard-read-key-1";
   const adminKey = "dashboard-admin-key-1";
-  const server = serve(env.app({
-    signal: apiAbort.signal,
-    settings: { apiKeys: [{ key, role: "read" }, { key: adminKey, role: "admin" }] },
-  }));
+  const server = serve(env, { apiKeys: [{ key, role: "read" }, { key: adminKey, role: "admin" }] });
   const browser = await launchBrowser();
   try {
     await seed(env, [ev("state_change", "m-001", Date.now() - MIN, { from: null, to: "idle" })]);
@@ -338,8 +331,6 @@ Deno.test("with API keys the page asks for a key, keeps it in session storage on
     await page.close();
   } finally {
     await browser.close();
-    apiAbort.abort();
     await server.close();
-    await env.close();
   }
 });

@@ -23,11 +23,13 @@ const ERROR_TEXT: Record<number, string> = {
   404: "Not found",
   409: "Conflict with a running job",
   413: "Request body too large",
+  429: "This client holds too many of these; retry after the given seconds",
   503: "A dependency is unavailable or too slow; retry after the given seconds",
 };
 
 const ERROR_HEADERS: Record<number, z.ZodObject> = {
   401: z.object({ "www-authenticate": z.string() }),
+  429: z.object({ "retry-after": z.string().regex(/^\d+$/) }),
   503: z.object({ "retry-after": z.string().regex(/^\d+$/) }),
 };
 

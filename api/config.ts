@@ -9,6 +9,7 @@ export const ApiEnv = SharedEnv.pick({
   NATS_URL: true,
   DATABASE_URL: true,
   LOG_LEVEL: true,
+  SIGNING_KEY: true,
 }).extend({
   HOSTNAME: z.string().default("0.0.0.0").describe("The interface the API listens on."),
   API_KEYS: z.string().default("").describe(
@@ -27,6 +28,18 @@ export const ApiEnv = SharedEnv.pick({
     .describe("Statement timeout of every API query, in ms; a slower query answers 503."),
   BODY_LIMIT_BYTES: positiveInt(65_536).describe("Largest accepted request body, in bytes."),
   SSE_HEARTBEAT_MS: positiveInt(15_000).describe("Interval between `/stream` heartbeats, in ms."),
+  SSE_BUFFER_BYTES: positiveInt(262_144).describe(
+    "Bytes of events a `/stream` client may leave unread before it is cut off with a final " +
+      "`error` event; it can resume with `Last-Event-ID`.",
+  ),
+  SSE_MAX_STREAMS: positiveInt(100).describe(
+    "Open `/stream` connections in all; past it a new one answers 503 with Retry-After.",
+  ),
+  SSE_MAX_STREAMS_PER_CLIENT: positiveInt(10).describe(
+    "Open `/stream` connections per API key (per address when reads are open); past it a new " +
+      "one answers 429 with Retry-After.",
+  ),
+
   PROJECTOR_STALE_MS: positiveInt(30_000).describe(
     "A projector heartbeat older than this makes `/health` report the projector stale, in ms.",
   ),
@@ -61,6 +74,10 @@ export interface ApiConfig {
   queryTimeoutMs: number;
   bodyLimitBytes: number;
   sseHeartbeatMs: number;
+  sseBufferBytes: number;
+  sseMaxStreams: number;
+  sseMaxStreamsPerClient: number;
+  signingKey: string | undefined;
   projectorStaleMs: number;
   dbPoolSize: number;
   dbConnectTimeoutMs: number;
@@ -94,6 +111,10 @@ export function loadApiConfig(
     queryTimeoutMs: e.QUERY_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    sseBufferBytes: e.SSE_BUFFER_BYTES,
+    sseMaxStreams: e.SSE_MAX_STREAMS,
+    sseMaxStreamsPerClient: e.SSE_MAX_STREAMS_PER_CLIENT,
+    signingKey: e.SIGNING_KEY,
     projectorStaleMs: e.PROJECTOR_STALE_MS,
     dbPoolSize: e.DB_POOL_SIZE,
     dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,

@@ -14,8 +14,14 @@ export interface ApiSettings {
   bodyLimitBytes?: number;
   /** Interval between SSE heartbeats. @default 15000 */
   sseHeartbeatMs?: number;
-  /** Writes a `/stream` client may have outstanding before it is dropped as too slow. @default 10000 */
-  sseMaxPending?: number;
+  /** Unread bytes a `/stream` client may have before it is cut off. @default 262144 */
+  sseBufferBytes?: number;
+  /** Open `/stream` connections in all. @default 100 */
+  sseMaxStreams?: number;
+  /** Open `/stream` connections per key, or per address when reads are open. @default 10 */
+  sseMaxStreamsPerClient?: number;
+  /** When set, `/stream` sends only events whose signature verifies. @default undefined */
+  signingKey?: string;
   /** A projector whose heartbeat is older than this is reported down. @default 30000 */
   projectorStaleMs?: number;
   /** Reads need no key even when keys are configured; admin routes still need an admin key. @default false */

@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
-import type { SignalEvent } from "../events/mod.ts";
+import { jetstream } from "@nats-io/jetstream";
+import { encodeEvent, type SignalEvent, toNatsHeaders } from "../events/mod.ts";
 import { idOf, publish, seedMachines } from "./_seed.ts";
 import { startTestEnv } from "./_test_stack.ts";
-import { streamSubjects } from "./routes/stream.ts";
+import { selection } from "./routes/stream.ts";
+
+interface Frame {
+  event?: string;
+  data?: string;
+  id?: string;
+}
 
 /** Reads SSE frames from a response body. */
-async function* frames(body: ReadableStream<Uint8Array>) {
+async function* frames(body: ReadableStream<Uint8Array>): AsyncGenerator<Frame> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   try {
@@ -17,16 +24,25 @@ async function* frames(body: ReadableStream<Uint8Array>) {
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const fields = Object.fromEntries(
-          frame.split("\n").map((
-            line,
-          ) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()]),
-        );
-        yield fields as { event?: string; data?: string; id?: string };
+        yield Object.fromEntries(
+          frame.split("\n").map((line) => [
+            line.slice(0, line.indexOf(":")),
+            line.slice(line.indexOf(":") + 1).trim(),
+          ]),
+        ) as Frame;
       }
     }
   } finally {
     reader.releaseLock();
+  }
+}
+
+/** The next frame that is not a heartbeat. */
+async function nextSignal(it: AsyncGenerator<Frame>): Promise<Frame | undefined> {
+  for (;;) {
+    const { value, done } = await it.next();
+    if (done) return undefined;
+    if (value.event !== "heartbeat") return value;
   }
 }
 
@@ -37,12 +53,23 @@ function event(i: number, type: "state_change" | "error", machineId: string): Si
     : { ...base, type, data: { code: "E1", severity: "warning", message: "hot" } };
 }
 
-Deno.test("stream subjects cover each type and machine asked for", () => {
-  assert.deepEqual(streamSubjects(), ["signals.*.*"]);
-  assert.deepEqual(streamSubjects(["power"], ["a", "b"]), ["signals.power.a", "signals.power.b"]);
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test("a client's selection matches on type and machine", () => {
+  const frame = { seq: 1, type: "power", machineId: "a", bytes: new Uint8Array() };
+  assert.ok(selection()(frame));
+  assert.ok(selection(["power"], ["a", "b"])(frame));
+  assert.ok(!selection(["error"])(frame));
+  assert.ok(!selection(undefined, ["b"])(frame));
 });
 
-Deno.test("SSE delivers freshly published events within a second and cleans up", async (t) => {
+Deno.test("/stream serves the log: stored, verified events, resumable without gap or repeat", async (t) => {
   const env = await startTestEnv();
   await seedMachines(env.sql, ["idle", "running"]);
   const shutdown = new AbortController();
@@ -51,10 +78,10 @@ Deno.test("SSE delivers freshly published events within a second and cleans up",
   const base = `http://127.0.0.1:${server.addr.port}`;
   const gauge = async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
-    return Number(/^api_sse_subscriptions (\d+)$/m.exec(text)![1]);
+    return Number(/^api_sse_clients (\d+)$/m.exec(text)![1]);
   };
   try {
-    await t.step("matching events arrive in under a second; others are filtered", async () => {
+    await t.step("matching stored events arrive with their sequence as id", async () => {
       const client = new AbortController();
       const res = await fetch(`${base}/stream?type=state_change&type=error&machine=m-001`, {
         signal: client.signal,
@@ -63,55 +90,62 @@ Deno.test("SSE delivers freshly published events within a second and cleans up",
       assert.match(res.headers.get("content-type")!, /text\/event-stream/);
       const it = frames(res.body!);
       assert.equal((await it.next()).value?.event, "ready");
-      assert.equal(await gauge(), 2);
       const wanted = event(1, "error", "m-001");
-      const sentAt = performance.now();
-      await publish(env.nats, [event(2, "state_change", "m-002"), wanted]);
-      // The filtered state change must not show up; the error must, within a second.
-      let frame = (await it.next()).value;
-      while (frame?.event === "heartbeat") frame = (await it.next()).value;
-      assert.ok(performance.now() - sentAt < 1000, "delivered within a second");
+      const [, seq] = await publish(env.nats, [event(2, "state_change", "m-002"), wanted]);
+      const frame = await nextSignal(it);
       assert.equal(frame?.event, "error");
-      assert.equal(frame?.id, wanted.id);
+      assert.equal(frame?.id, String(seq));
       assert.deepEqual(JSON.parse(frame!.data!), wanted);
-      // Heartbeats keep coming while nothing is published.
-      const quietFrom = performance.now();
-      const next = (await it.next()).value;
-      assert.equal(next?.event, "heartbeat");
-      assert.ok(performance.now() - quietFrom < 1000);
       client.abort();
       await it.return(undefined).catch(() => {});
-      for (let i = 0; i < 50 && (await gauge()) !== 0; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.equal(await gauge(), 0, "subscriptions are released when the client leaves");
+      await until(async () => (await gauge()) === 0, "the client is released");
     });
 
-    await t.step("a client that stops reading is dropped, not buffered without bound", async () => {
-      const slow = env.app({ settings: { apiKeys: [], sseMaxPending: 20 } });
-      const res = await slow.request("/stream?type=error");
-      const reader = res.body!.getReader();
-      await reader.read(); // the ready event; then the client stops reading
-      const metricsOf = async () => await (await slow.request("/metrics")).text();
-      assert.match(await metricsOf(), /^api_sse_subscriptions 1$/m);
-      const bytes = new TextEncoder().encode(JSON.stringify(event(3, "error", "m-001")));
-      for (let i = 0; i < 500; i++) env.nats.publish("signals.error.m-001", bytes);
-      await env.nats.flush();
-      let text = "";
-      for (let i = 0; i < 50; i++) {
-        text = await metricsOf();
-        if (/^api_sse_subscriptions 0$/m.test(text)) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.match(text, /^api_sse_subscriptions 0$/m);
-      assert.match(text, /^api_sse_clients 0$/m);
-      await reader.cancel();
+    await t.step(
+      "resuming with Last-Event-ID sends exactly what was missed, then live",
+      async () => {
+        const burst = Array.from({ length: 40 }, (_, i) => event(100 + i, "error", "m-001"));
+        const first = new AbortController();
+        const res = await fetch(`${base}/stream?type=error`, { signal: first.signal });
+        const it = frames(res.body!);
+        await it.next(); // ready
+        const seqs = await publish(env.nats, burst);
+        const seen: string[] = [];
+        while (seen.length < 15) seen.push((await nextSignal(it))!.id!);
+        first.abort(); // dropped in the middle of the burst
+        await it.return(undefined).catch(() => {});
+        const again = await fetch(`${base}/stream?type=error`, {
+          headers: { "last-event-id": seen.at(-1)! },
+        });
+        const rest = frames(again.body!);
+        assert.equal((await rest.next()).value?.event, "ready");
+        const later = event(200, "error", "m-001");
+        const [laterSeq] = await publish(env.nats, [later]);
+        const resumed: string[] = [];
+        while (resumed.length < seqs.length - 15 + 1) resumed.push((await nextSignal(rest))!.id!);
+        assert.deepEqual([...seen, ...resumed], [...seqs, laterSeq!].map(String));
+        await rest.return(undefined).catch(() => {});
+        await again.body?.cancel().catch(() => {});
+      },
+    );
+
+    await t.step("a resume point beyond the log is a 400 naming it", async () => {
+      const res = await fetch(`${base}/stream?fromSeq=999999`);
+      assert.equal(res.status, 400);
+      const problem = await res.json();
+      assert.equal(problem.fields[0].field, "fromSeq");
+      const bad = await fetch(`${base}/stream`, { headers: { "last-event-id": "x" } });
+      assert.equal(bad.status, 400);
+      await bad.body?.cancel();
     });
 
-    await t.step("bad stream filters are 400s", async () => {
+    await t.step("bad stream filters are 400s, unknown machines 404s", async () => {
       const res = await fetch(`${base}/stream?type=nope`);
       assert.equal(res.status, 400);
       assert.match((await res.json()).detail, /type/);
+      const unknown = await fetch(`${base}/stream?machine=zz`);
+      assert.equal(unknown.status, 404);
+      await unknown.body?.cancel();
     });
 
     await t.step("shutting the app down ends open streams so the server can stop", async () => {
@@ -121,12 +155,53 @@ Deno.test("SSE delivers freshly published events within a second and cleans up",
       shutdown.abort();
       const rest: string[] = [];
       for await (const frame of it) rest.push(frame.event ?? "");
-      assert.ok(rest.every((e) => e === "heartbeat"));
-      assert.equal(await gauge(), 0);
+      assert.ok(rest.every((e) => e === "heartbeat"), rest.join());
+      await until(async () => (await gauge()) === 0, "every client is released");
     });
   } finally {
     shutdown.abort();
     await server.shutdown();
+    await env.close();
+  }
+});
+
+Deno.test("/stream never sends an unsigned event or a duplicate the log dropped", async () => {
+  const env = await startTestEnv();
+  await seedMachines(env.sql, ["idle"]);
+  const key = "stream-test-signing-key";
+  const shutdown = new AbortController();
+  const app = env.app({ signal: shutdown.signal, settings: { apiKeys: [], signingKey: key } });
+  try {
+    const res = await app.request("/stream?type=state_change");
+    const it = frames(res.body!);
+    assert.equal((await it.next()).value?.event, "ready");
+    const js = jetstream(env.nats);
+    const send = async (e: SignalEvent, signingKey?: string, msgID?: string) => {
+      const encoded = encodeEvent(e, { signingKey });
+      const headers = { ...encoded.headers, ...(msgID ? { "Nats-Msg-Id": msgID } : {}) };
+      return await js.publish(encoded.subject, encoded.bytes, {
+        headers: toNatsHeaders(headers),
+      });
+    };
+    const signed = event(1, "state_change", "m-001");
+    await send(event(2, "state_change", "m-001")); // unsigned: the projector dead-letters it
+    const stored = await send(signed, key);
+    // The same message id with another body is dropped by the stream's duplicate window.
+    const twin: SignalEvent = {
+      ...signed,
+      type: "state_change",
+      data: { from: "running", to: "fault" },
+    };
+    const dropped = await send(twin, key, signed.id);
+    assert.ok(dropped.duplicate);
+    const marker = event(3, "state_change", "m-001");
+    const markerAck = await send(marker, key);
+    const got = [await nextSignal(it), await nextSignal(it)];
+    assert.deepEqual(got.map((f) => f?.id), [String(stored.seq), String(markerAck.seq)]);
+    assert.deepEqual(JSON.parse(got[0]!.data!), signed);
+    await it.return(undefined).catch(() => {});
+  } finally {
+    shutdown.abort();
     await env.close();
   }
 });

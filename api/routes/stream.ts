@@ -1,14 +1,23 @@
-/** `/stream`: live signals as Server-Sent Events, from core NATS subscriptions. */
+/**
+ * `/stream`: stored signals as Server-Sent Events, read from the `SIGNALS` log and verified as
+ * the projector verifies them, each `id` the stream sequence. `Last-Event-ID` or `?fromSeq=`
+ * resumes: what was missed comes first, in order, then the live tail, with no gap and no repeat.
+ */
 import { createRoute, z } from "@hono/zod-openapi";
-import { streamSSE } from "hono/streaming";
-import type { Subscription } from "@nats-io/nats-core";
-import { decodeEvent, MachineId, SIGNAL_TYPES, subjectFilter } from "../../events/mod.ts";
+import { getConnInfo } from "hono/deno";
+import type { Context } from "hono";
+import { MachineId, SIGNAL_TYPES, STREAM_NAME } from "../../events/mod.ts";
 import type { AppContext } from "../_context.ts";
-import { guarded, problems, routeApp } from "../_route.ts";
+import { type AppEnv, guarded, problems, routeApp } from "../_route.ts";
 import { assertMachinesExist } from "../db.ts";
-import { UnavailableError } from "../problem.ts";
+import { BadRequestError, UnavailableError } from "../problem.ts";
 import { repeatable } from "../query.ts";
 import { withTimeout } from "../timeout.ts";
+import { SseClient } from "../sse_client.ts";
+import { catchUp } from "../stream_catch_up.ts";
+import { sseFrame, type StoredFrame } from "../stream_frame.ts";
+import { StreamHub } from "../stream_hub.ts";
+import { StreamLimits } from "../stream_limits.ts";
 
 /** Query of `GET /stream`. */
 export const StreamQuery = z.strictObject({
@@ -19,116 +28,170 @@ export const StreamQuery = z.strictObject({
   machine: repeatable(MachineId, 20).optional().openapi({
     description: "Machine id; repeatable; all when absent",
   }),
+  fromSeq: z.coerce.number({ message: "must be a stream sequence" }).int().min(1).optional()
+    .openapi({
+      type: "integer",
+      description: "Send stored events from this stream sequence on, then go live. " +
+        "`Last-Event-ID: n` is the same as `fromSeq=n+1`.",
+    }),
 });
 
-/** The subjects to subscribe to for a type/machine selection. */
-export function streamSubjects(types?: string[], machines?: string[]): string[] {
-  const subjects = new Set<string>();
-  for (const type of types?.length ? types : [undefined]) {
-    for (const machineId of machines?.length ? machines : [undefined]) {
-      subjects.add(subjectFilter({ type: type as never, machineId }));
-    }
-  }
-  return [...subjects];
+const LastEventId = z.object({
+  "last-event-id": z.string().regex(/^\d{1,15}$/, "must be a stream sequence").optional()
+    .openapi({ description: "The last `id` received; the stream resumes after it" }),
+});
+
+/** Whether a stored event matches a client's type and machine selection. */
+export function selection(types?: string[], machines?: string[]) {
+  const typeSet = types?.length ? new Set(types) : undefined;
+  const machineSet = machines?.length ? new Set(machines) : undefined;
+  return (frame: StoredFrame) =>
+    (!typeSet || typeSet.has(frame.type)) && (!machineSet || machineSet.has(frame.machineId));
 }
 
 /** The SSE route. */
 export function streamRoutes(ctx: AppContext) {
   const app = routeApp();
   const { security, denied } = guarded(ctx, "read");
+  const { settings } = ctx;
+  const hub = new StreamHub(ctx.nats, {
+    signingKey: settings.signingKey,
+    signal: ctx.signal,
+    logger: ctx.logger,
+  });
+  const limits = new StreamLimits(
+    settings.sseMaxStreams ?? 100,
+    settings.sseMaxStreamsPerClient ?? 10,
+  );
   const route = createRoute({
     method: "get",
     path: "/stream",
     operationId: "streamSignals",
-    summary: "Live signals as Server-Sent Events, with a heartbeat event",
+    summary: "Stored signals as Server-Sent Events, resumable by Last-Event-ID or fromSeq",
     tags: ["stream"],
     security,
-    request: { query: StreamQuery },
+    request: { query: StreamQuery, headers: LastEventId },
     responses: {
       200: {
-        description: "An event stream: `ready`, then one event per signal named by its type, " +
-          "and `heartbeat`",
+        description: "An event stream: `ready`, then one event per stored signal named by its " +
+          "type with the stream sequence as `id`, and `heartbeat`. A client that falls behind " +
+          "gets a final `error` event naming the last id it was sent, and is closed.",
         content: { "text/event-stream": { schema: z.string() } },
       },
-      ...problems(400, 404, 503),
+      ...problems(400, 404, 429, 503),
       ...denied,
     },
   });
 
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
+    const lastEventId = c.req.valid("header")["last-event-id"];
     if (ctx.nats.isClosed()) throw new UnavailableError("NATS connection is closed");
-    // While NATS is unreachable a flush never returns: answer 503 rather than a silent stream.
-    await withTimeout(ctx.nats.flush(), 1000, () => new UnavailableError("NATS did not answer"))
-      .catch((cause) => {
-        throw cause instanceof UnavailableError
-          ? cause
-          : new UnavailableError("NATS is unreachable", cause);
-      });
     // An unknown machine is a 404, as on /signals, rather than a stream that stays silent.
     await assertMachinesExist(ctx.sql, q.machine);
-    const heartbeatMs = ctx.settings.sseHeartbeatMs ?? 15_000;
-    const maxPending = ctx.settings.sseMaxPending ?? 10_000;
-    return streamSSE(c, async (stream) => {
-      const subscriptions: Subscription[] = [];
-      const done = Promise.withResolvers<void>();
-      const finish = () => done.resolve();
-      stream.onAbort(finish);
-      ctx.signal.addEventListener("abort", finish, { once: true });
-      ctx.metrics.sseClients.add(1);
-      let pending = 0;
-      // A client that cannot keep up is dropped rather than buffered without bound.
-      const send = (message: { event: string; data: string; id?: string }) => {
-        if (pending >= maxPending) {
-          ctx.logger.warn("sse client too slow; closing", { pending });
-          return finish();
-        }
-        pending++;
-        stream.writeSSE(message).then(() => pending--, finish);
-      };
-      const heartbeat = setInterval(() => {
-        send({ event: "heartbeat", data: JSON.stringify({ at: ctx.now().toISOString() }) });
-      }, heartbeatMs);
-      try {
-        for (const subject of streamSubjects(q.type, q.machine)) {
-          const sub = ctx.nats.subscribe(subject, {
-            callback: (error, msg) => {
-              if (error) return finish();
-              const decoded = decodeEvent(msg.data, { subject: msg.subject });
-              // Malformed messages are the projector's to dead-letter; a live view skips them.
-              if (!decoded.ok) return;
-              send({
-                event: decoded.event.type,
-                id: decoded.event.id,
-                data: JSON.stringify(decoded.event),
-              });
-            },
-          });
-          subscriptions.push(sub);
-          ctx.metrics.sseSubscriptions.add(1);
-        }
-        // The server knows the subscriptions once flush returns; only then is the client told.
-        await ctx.nats.flush();
-        // Tell the client it is subscribed, so it knows from when it will see events.
-        await stream.writeSSE({
-          event: "ready",
-          data: JSON.stringify({ subjects: streamSubjects(q.type, q.machine) }),
-        });
-        await done.promise;
-      } finally {
+    const fromSeq = q.fromSeq ?? (lastEventId === undefined ? undefined : Number(lastEventId) + 1);
+    const bounds = await streamBounds(ctx);
+    if (fromSeq !== undefined) checkFromSeq(fromSeq, bounds, q.fromSeq === undefined);
+    const release = limits.open(clientOf(c));
+    const client = new SseClient({
+      bufferBytes: settings.sseBufferBytes ?? 262_144,
+      accepts: selection(q.type, q.machine),
+      onClose: () => {
         clearInterval(heartbeat);
-        ctx.signal.removeEventListener("abort", finish);
-        for (const sub of subscriptions) {
-          sub.unsubscribe();
-          ctx.metrics.sseSubscriptions.add(-1);
-        }
+        ctx.signal.removeEventListener("abort", end);
+        hub.leave(client);
+        release();
         ctx.metrics.sseClients.add(-1);
-        await stream.close().catch(() => {});
-      }
-    }, async (error, stream) => {
-      ctx.logger.warn("sse stream failed", { error });
-      await stream.close().catch(() => {});
+        ctx.metrics.sseSubscriptions.add(-1);
+      },
     });
+    const end = () => client.end();
+    ctx.signal.addEventListener("abort", end, { once: true });
+    ctx.metrics.sseClients.add(1);
+    ctx.metrics.sseSubscriptions.add(1);
+    const heartbeat = setInterval(() => {
+      client.send(sseFrame("heartbeat", JSON.stringify({ at: ctx.now().toISOString() })));
+    }, settings.sseHeartbeatMs ?? 15_000);
+    let joinedAt: number;
+    try {
+      joinedAt = await withTimeout(
+        hub.join(client),
+        2000,
+        () => new UnavailableError("NATS did not answer"),
+      );
+    } catch (error) {
+      client.end();
+      throw error instanceof UnavailableError
+        ? error
+        : new UnavailableError("NATS is unreachable", error);
+    }
+    client.send(sseFrame("ready", JSON.stringify({ fromSeq: fromSeq ?? joinedAt + 1 })));
+    if (fromSeq === undefined) client.goLive();
+    else {
+      catchUp(ctx.nats, client, { fromSeq, toSeq: joinedAt, signingKey: settings.signingKey })
+        .then(() => client.goLive(), (error) => {
+          ctx.logger.warn("sse catch-up failed", { error });
+          client.cutOff("could not read the log to catch up");
+        });
+    }
+    return new Response(client.body, {
+      headers: {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+      },
+    }) as never;
   });
   return app;
+}
+
+interface StreamBounds {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+async function streamBounds(ctx: AppContext): Promise<StreamBounds> {
+  try {
+    const info = await withTimeout(
+      ctx.jsm().then((jsm) => jsm.streams.info(STREAM_NAME)),
+      2000,
+      () => new UnavailableError("NATS did not answer"),
+    );
+    return { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+  } catch (error) {
+    throw error instanceof UnavailableError
+      ? error
+      : new UnavailableError("NATS is unreachable", error);
+  }
+}
+
+/** A resume point the log no longer holds, or has not reached, is a 400, never a silent gap. */
+function checkFromSeq(fromSeq: number, bounds: StreamBounds, fromHeader: boolean): void {
+  const field = fromHeader ? "Last-Event-ID" : "fromSeq";
+  const value = fromHeader ? fromSeq - 1 : fromSeq;
+  if (bounds.lastSeq > 0 && fromSeq < bounds.firstSeq) {
+    throw new BadRequestError([{
+      field,
+      value,
+      message: `is older than the log's first stored sequence ${bounds.firstSeq}`,
+    }]);
+  }
+  if (fromSeq > bounds.lastSeq + 1) {
+    throw new BadRequestError([{
+      field,
+      value,
+      message: `is beyond the log's last sequence ${bounds.lastSeq}`,
+    }]);
+  }
+}
+
+/** Who holds the streams: the key's name, or the address when reads are open. */
+function clientOf(c: Context<AppEnv>): string {
+  const keyName = c.get("keyName");
+  if (keyName) return keyName;
+  try {
+    return getConnInfo(c).remote.address ?? "anonymous";
+  } catch {
+    return "anonymous";
+  }
 }

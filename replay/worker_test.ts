@@ -8,6 +8,7 @@ import { fleetEvents, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 import type { ReplayJob } from "./contract.ts";
 import { cancelJob, enqueueJob, getJob } from "./queue.ts";
 import { type ReplayWorkerOptions, runReplayWorker } from "./worker.ts";
+import { tryLockProjections, unlockProjections } from "./_schemas.ts";
 
 const request = (projection: string) => ({
   projection,
@@ -142,6 +143,33 @@ Deno.test("replay workers run queued jobs, report progress, honour concurrency a
         deepEqual(await readViews(env.sql), clean);
       } finally {
         await stop();
+      }
+    });
+
+    await t.step("a job whose projection another session rebuilds waits, then runs", async () => {
+      // given another session (a CLI of an older version, say) holding the rebuild lock of errors
+      const other = await env.sql.reserve();
+      try {
+        deepEqual(await tryLockProjections(other, ["errors"]), []);
+        const job = await enqueueJob(env.sql, request("errors"));
+        const stop = startWorker(env);
+        try {
+          await waitUntil("the job to be put back", async () => {
+            const row = (await getJob(env.sql, job.id))!;
+            return row.state === "queued" && row.phase === "waiting";
+          });
+          const waiting = (await getJob(env.sql, job.id))!;
+          equal(waiting.attempts, 0, "a wait costs no attempt");
+          ok(/being rebuilt by another session/.test(waiting.error ?? ""), waiting.error ?? "");
+          // when that session lets go, the job runs
+          await unlockProjections(other, ["errors"]);
+          await follow(env.sql, job.id);
+          equal((await getJob(env.sql, job.id))?.state, "succeeded");
+        } finally {
+          await stop();
+        }
+      } finally {
+        other.release();
       }
     });
   } finally {

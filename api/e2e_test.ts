@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { connect } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { STREAM_NAME } from "../events/mod.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { startTestStack } from "../dev/stack.ts";
 import { createLogger } from "../lib/mod.ts";
 import { loadProjectorConfig, migrate, runProjector } from "../projector/mod.ts";
@@ -10,7 +9,7 @@ import { runProducer, xrayDeviceIds } from "../producer/mod.ts";
 import { createApp } from "./app.ts";
 import { conforming } from "./_conformance.ts";
 import { createSql } from "./db.ts";
-import { silentLogger } from "../testing/mod.ts";
+import { decodeAll, readStream, silentLogger } from "../testing/mod.ts";
 
 const DAY = 86_400_000;
 const FROM = Date.parse("2026-11-20T00:00:00Z");
@@ -24,28 +23,19 @@ interface StreamCounts {
 }
 
 /** Reads every message of the stream and counts events by type, machine and half-day. */
-async function countStream(nc: Parameters<typeof jetstream>[0]): Promise<StreamCounts> {
-  const jsm = await jetstreamManager(nc);
-  const last = (await jsm.streams.info(STREAM_NAME)).state.last_seq;
-  const consumer = await jetstream(nc).consumers.get(STREAM_NAME);
+async function countStream(nc: NatsConnection): Promise<StreamCounts> {
   const counts: StreamCounts = { events: new Map(), samples: new Map() };
-  const messages = await consumer.consume({ max_messages: 2000 });
-  for await (const m of messages) {
-    const event = m.json<
-      { type: string; machineId: string; occurredAt: string; data: { watts?: number[] } }
-    >();
+  for (const event of decodeAll(await readStream(nc))) {
     const half = Date.parse(event.occurredAt) < HALF ? 0 : 1;
     const key = `${event.type}/${event.machineId}/${half}`;
     counts.events.set(key, (counts.events.get(key) ?? 0) + 1);
     if (event.type === "power") {
       counts.samples.set(
         event.machineId,
-        (counts.samples.get(event.machineId) ?? 0) + event.data.watts!.length,
+        (counts.samples.get(event.machineId) ?? 0) + event.data.watts.length,
       );
     }
-    if (m.seq >= last) break;
   }
-  await messages.close();
   return counts;
 }
 

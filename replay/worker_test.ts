@@ -8,6 +8,7 @@ import { fleetEvents, silentLogger, startTestEnv, T0 } from "../testing/mod.ts";
 import type { ReplayJob } from "./contract.ts";
 import { cancelJob, enqueueJob, getJob } from "./queue.ts";
 import { type ReplayWorkerOptions, runReplayWorker } from "./worker.ts";
+import { tryLockProjections, unlockProjections } from "./_schemas.ts";
 
 const request = (projection: string) => ({
   projection,
@@ -112,36 +113,59 @@ Deno.test("replay workers run queued jobs, report progress, honour concurrency a
       }
     });
 
-    await t.step("one job at a time by default; the next waits in the queue", async () => {
-      const a = await enqueueJob(env.sql, request("errors"));
-      const b = await enqueueJob(env.sql, request("machines"));
-      const stop = startWorker(env);
+    /** Queues jobs for errors and machines, and runs a worker until both have ended. */
+    const runTwo = async (concurrency?: number) => {
+      const queued = [await enqueueJob(env.sql, request("errors"))];
+      queued.push(await enqueueJob(env.sql, request("machines")));
+      const stop = startWorker(env, { concurrency });
       try {
-        await follow(env.sql, a.id);
-        await follow(env.sql, b.id);
-        const [ja, jb] = [(await getJob(env.sql, a.id))!, (await getJob(env.sql, b.id))!];
-        equal(ja.state, "succeeded");
-        equal(jb.state, "succeeded");
-        ok(Date.parse(jb.startedAt!) >= Date.parse(ja.finishedAt!), "b started after a ended");
+        for (const job of queued) await follow(env.sql, job.id);
+        const [a, b] = await Promise.all(
+          queued.map(async (job) => (await getJob(env.sql, job.id))!),
+        );
+        equal(a!.state, "succeeded");
+        equal(b!.state, "succeeded");
+        return { a: a!, b: b! };
       } finally {
         await stop();
       }
+    };
+
+    await t.step("one job at a time by default; the next waits in the queue", async () => {
+      const { a, b } = await runTwo();
+      ok(Date.parse(b.startedAt!) >= Date.parse(a.finishedAt!), "b started after a ended");
     });
 
     await t.step("with concurrency 2, both jobs run at once", async () => {
-      const a = await enqueueJob(env.sql, request("errors"));
-      const b = await enqueueJob(env.sql, request("machines"));
-      const stop = startWorker(env, { concurrency: 2 });
+      const { a, b } = await runTwo(2);
+      ok(Date.parse(b.startedAt!) <= Date.parse(a.finishedAt!), "b started before a ended");
+      deepEqual(await readViews(env.sql), clean);
+    });
+
+    await t.step("a job whose projection another session rebuilds waits, then runs", async () => {
+      // given another session (a CLI of an older version, say) holding the rebuild lock of errors
+      const other = await env.sql.reserve();
       try {
-        await follow(env.sql, a.id);
-        await follow(env.sql, b.id);
-        const [ja, jb] = [(await getJob(env.sql, a.id))!, (await getJob(env.sql, b.id))!];
-        equal(ja.state, "succeeded");
-        equal(jb.state, "succeeded");
-        ok(Date.parse(jb.startedAt!) <= Date.parse(ja.finishedAt!), "b started before a ended");
-        deepEqual(await readViews(env.sql), clean);
+        deepEqual(await tryLockProjections(other, ["errors"]), []);
+        const job = await enqueueJob(env.sql, request("errors"));
+        const stop = startWorker(env);
+        try {
+          await waitUntil("the job to be put back", async () => {
+            const row = (await getJob(env.sql, job.id))!;
+            return row.state === "queued" && row.phase === "waiting";
+          });
+          const waiting = (await getJob(env.sql, job.id))!;
+          equal(waiting.attempts, 0, "a wait costs no attempt");
+          ok(/being rebuilt by another session/.test(waiting.error ?? ""), waiting.error ?? "");
+          // when that session lets go, the job runs
+          await unlockProjections(other, ["errors"]);
+          await follow(env.sql, job.id);
+          equal((await getJob(env.sql, job.id))?.state, "succeeded");
+        } finally {
+          await stop();
+        }
       } finally {
-        await stop();
+        other.release();
       }
     });
   } finally {

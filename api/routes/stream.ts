@@ -86,9 +86,7 @@ export function streamRoutes(ctx: AppContext) {
         pending++;
         stream.writeSSE(message).then(() => pending--, finish);
       };
-      const heartbeat = setInterval(() => {
-        send({ event: "heartbeat", data: JSON.stringify({ at: ctx.now().toISOString() }) });
-      }, heartbeatMs);
+      let heartbeat: ReturnType<typeof setInterval> | undefined;
       try {
         for (const subject of streamSubjects(q.type, q.machine)) {
           const sub = ctx.nats.subscribe(subject, {
@@ -114,6 +112,11 @@ export function streamRoutes(ctx: AppContext) {
           event: "ready",
           data: JSON.stringify({ subjects: streamSubjects(q.type, q.machine) }),
         });
+        // Heartbeats only after `ready`, which the contract puts first: on a busy machine the
+        // flush above can outlast a heartbeat interval.
+        heartbeat = setInterval(() => {
+          send({ event: "heartbeat", data: JSON.stringify({ at: ctx.now().toISOString() }) });
+        }, heartbeatMs);
         await done.promise;
       } finally {
         clearInterval(heartbeat);

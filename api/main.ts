@@ -9,6 +9,7 @@ import { migrate } from "../projector/mod.ts";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
+import { watchReplica } from "./replica.ts";
 
 async function migrateWithRetry(
   sql: ReturnType<typeof createSql>,
@@ -48,8 +49,21 @@ async function main(): Promise<void> {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
   // Replay jobs are only recorded here; `deno task replay --worker` runs them.
+  // Reads go to the replica when there is one; migrations, admin and replay stay on the primary.
+  const readSql = config.databaseReadUrl
+    ? createSql(config.databaseReadUrl, {
+      timeoutMs: config.queryTimeoutMs,
+      max: config.dbPoolSize,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+    })
+    : undefined;
+  const replica = readSql
+    ? watchReplica(readSql, { maxLagMs: config.readReplicaMaxLagMs })
+    : undefined;
   const app = createApp({
-    sql,
+    sql: readSql ?? sql,
+    primarySql: sql,
+    replica,
     nats,
     logger,
     signal: shutdown.signal,
@@ -63,6 +77,8 @@ async function main(): Promise<void> {
       logger.info("listening", { url: `http://${hostname}:${port}` }),
   }, app.fetch);
   await server.finished;
+  replica?.stop();
+  await readSql?.end({ timeout: 5 });
   await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 })]);
   logger.info("stopped");
 }

@@ -71,3 +71,4 @@ export {
 export { migrate } from "./migrate.ts";
 export { type RunOptions, runProjector } from "./runner.ts";
 export { MessageBuffer, positionConsumer, toRawMessage } from "./consumer.ts";
+export { type LiveWorker, readLiveWorkers } from "./leases/store.ts";

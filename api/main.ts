@@ -4,7 +4,7 @@
  * or SIGTERM.
  * @module
  */
-import { backoffDelay, connectNats, createLogger, runService, sleep } from "../lib/mod.ts";
+import { connectNats, createLogger, retry, runService } from "../lib/mod.ts";
 import { migrate } from "../projector/mod.ts";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
@@ -16,18 +16,14 @@ async function migrateWithRetry(
   logger: ReturnType<typeof createLogger>,
   signal: AbortSignal,
 ): Promise<void> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      const applied = await migrate(sql);
-      if (applied.length > 0) logger.info("migrations applied", { versions: applied });
-      return;
-    } catch (error) {
-      if (signal.aborted) throw error;
-      const delay = backoffDelay(attempt, { baseMs: 250, maxMs: 5000 });
-      logger.warn("database not ready; retrying", { error, retryInMs: delay });
-      await sleep(delay, signal);
-    }
-  }
+  const applied = await retry(() => migrate(sql), {
+    baseMs: 250,
+    maxMs: 5000,
+    signal,
+    onRetry: ({ error, delayMs }) =>
+      logger.warn("database not ready; retrying", { error, retryInMs: delayMs }),
+  });
+  if (applied.length > 0) logger.info("migrations applied", { versions: applied });
 }
 
 async function main(): Promise<void> {

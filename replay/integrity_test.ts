@@ -9,8 +9,13 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { encodeEvent, ensureStream, type SignalEvent, toNatsHeaders } from "../events/mod.ts";
 import { type MemoryViews, PROJECTIONS, readViews, runProjector } from "../projector/mod.ts";
 import { rebuild } from "./rebuild.ts";
-import { fleetEvents, publish, quiet, startReplayEnv, TEST_KEY } from "./_testing.ts";
-import type { ReplayEnv } from "./_testing.ts";
+import { publish, TEST_KEY } from "./_testing.ts";
+import {
+  fleetEvents,
+  silentLogger as quiet,
+  startTestEnv,
+  type TestEnv as ReplayEnv,
+} from "../testing/mod.ts";
 
 const T0 = Date.parse("2026-11-23T10:00:00.000Z");
 
@@ -78,11 +83,11 @@ const rebuildAll = (env: ReplayEnv, request: { fromSeq?: number } = {}) =>
   );
 
 Deno.test("events re-published after the duplicate window change no read model, live or rebuilt", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     // given a stream whose duplicate window is 2 s, and 10k events projected live
     await ensureStream(await jetstreamManager(env.nats), { duplicateWindowMs: 2000 });
-    const events = fleetEvents({ fromMs: T0, seconds: 330 });
+    const events = fleetEvents(330, { fromMs: T0 });
     ok(events.length >= 10_000, `${events.length} events`);
     const original = events.slice(0, 10_000);
     await publish(env.nats, original);
@@ -126,9 +131,9 @@ Deno.test("events re-published after the duplicate window change no read model, 
 });
 
 Deno.test("a second body under a known event id is dead-lettered and every read model keeps the first", async () => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
-    const base = fleetEvents({ fromMs: T0, seconds: 30 });
+    const base = fleetEvents(30, { fromMs: T0 });
     const first: SignalEvent = {
       id: crypto.randomUUID(),
       type: "state_change",
@@ -166,7 +171,7 @@ Deno.test("a second body under a known event id is dead-lettered and every read 
 });
 
 Deno.test("extreme values are refused or stored safely, and the machine's later events still project", async (t) => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     const at = (s: number) => new Date(T0 + s * 1000).toISOString();
     const power = (s: number, sampleRateHz: number, watts: number[]): SignalEvent => ({
@@ -230,11 +235,11 @@ Deno.test("extreme values are refused or stored safely, and the machine's later 
 });
 
 Deno.test("an event the database refuses is dead-lettered, live and in a rebuild, and the rest projects", async () => {
-  const env = await startReplayEnv();
+  const env = await startTestEnv();
   try {
     // given a database rule that one valid event breaks (as a constraint added by an operator)
     await env.sql`ALTER TABLE errors ADD CONSTRAINT no_poison CHECK (code <> 'POISON')`;
-    const events = fleetEvents({ fromMs: T0, seconds: 60 });
+    const events = fleetEvents(60, { fromMs: T0 });
     const poison: SignalEvent = {
       id: crypto.randomUUID(),
       type: "error",

@@ -1,5 +1,6 @@
 /** What every route module receives from `createApp`. */
 import type { Sql } from "postgres";
+import type { ReplicaWatch } from "./replica.ts";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "../lib/mod.ts";
@@ -14,6 +15,10 @@ export interface AppContext {
   readonly sql: Sql;
   /** The same pool without the circuit, for the health probe that finds the database back. */
   probeSql: Sql;
+  /** The primary: `/admin` writes through it even when reads go to a replica. */
+  readonly primarySql: Sql;
+  /** The read replica behind `sql`, when reads go to one. */
+  replica?: ReplicaWatch | undefined;
   /** Open while PostgreSQL is known unreachable. */
   circuit: Circuit;
   /** Requests being handled. */

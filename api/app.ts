@@ -55,7 +55,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const ctx: AppContext = {
     get sql() {
       circuit.check();
+      deps.replica?.assertUsable();
       return deps.sql;
+    },
+    get primarySql() {
+      circuit.check();
+      return deps.primarySql ?? deps.sql;
     },
     probeSql: deps.sql,
     circuit,
@@ -67,6 +72,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     metrics: createMetrics(),
     signal: deps.signal ?? new AbortController().signal,
     jsm: lazyJsm(deps.nats),
+    replica: deps.replica,
   };
   const app = routeApp();
   app.use(requestId({ limitLength: 128 }));

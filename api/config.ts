@@ -1,6 +1,13 @@
 /** The API's configuration, read once from the environment (see `lib/config.ts` for the pattern). */
 import { z } from "zod";
-import { ConfigError, type LogLevel, parseEnv, positiveInt, SharedEnv } from "../lib/mod.ts";
+import {
+  ConfigError,
+  type LogLevel,
+  optionalUrl,
+  parseEnv,
+  positiveInt,
+  SharedEnv,
+} from "../lib/mod.ts";
 import { type ApiKey, parseApiKeys } from "./auth.ts";
 
 /** Environment variables read by the API, with their defaults and meaning. */
@@ -59,6 +66,14 @@ export const ApiEnv = SharedEnv.pick({
     "Event-loop delay from which `/health` reports the API overloaded, and a timed-out probe " +
       "as overload rather than its dependency down, in ms.",
   ),
+  DATABASE_READ_URL: optionalUrl(["postgres:", "postgresql:"]).describe(
+    "A streaming read replica the reads go to; admin and replay always use DATABASE_URL. " +
+      "Unset: reads use DATABASE_URL.",
+  ),
+  READ_REPLICA_MAX_LAG_MS: positiveInt(5000).describe(
+    "Reads answer 503 (and `/health` reports degraded) while the replica's replay lags more " +
+      "than this, in ms.",
+  ),
 });
 
 /** The API's settings, camelCase. */
@@ -85,6 +100,9 @@ export interface ApiConfig {
   requestTimeoutMs: number;
   healthProbeTimeoutMs: number;
   overloadLagMs: number;
+  /** The read replica, when reads go to one. */
+  databaseReadUrl: string | undefined;
+  readReplicaMaxLagMs: number;
 }
 
 /** Reads the API configuration; throws a `ConfigError` naming the bad variable. */
@@ -122,5 +140,7 @@ export function loadApiConfig(
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     healthProbeTimeoutMs: e.HEALTH_PROBE_TIMEOUT_MS,
     overloadLagMs: e.OVERLOAD_LAG_MS,
+    databaseReadUrl: e.DATABASE_READ_URL,
+    readReplicaMaxLagMs: e.READ_REPLICA_MAX_LAG_MS,
   };
 }

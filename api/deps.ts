@@ -1,5 +1,6 @@
 /** What `createApp` needs from the outside: connections and settings. */
 import type { Sql } from "postgres";
+import type { ReplicaWatch } from "./replica.ts";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../lib/mod.ts";
 import type { ApiKey } from "./auth.ts";
@@ -49,4 +50,11 @@ export interface AppDeps {
   now?: () => Date;
   /** Aborting it ends every open `/stream`, so a server can shut down. @default never */
   signal?: AbortSignal;
+  /**
+   * The read replica `sql` reads from (`DATABASE_READ_URL`): reads answer 503 while it lags too
+   * much, and `/health` shows its lag. @default none: `sql` is the primary
+   */
+  replica?: ReplicaWatch;
+  /** The primary, for `/admin` (it writes) when `sql` is a replica. @default sql */
+  primarySql?: Sql;
 }

@@ -4,29 +4,26 @@
  * or SIGTERM.
  * @module
  */
-import { backoffDelay, connectNats, createLogger, runService, sleep } from "../lib/mod.ts";
+import { connectNats, createLogger, retry, runService } from "../lib/mod.ts";
 import { migrate } from "../projector/mod.ts";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
+import { watchReplica } from "./replica.ts";
 
 async function migrateWithRetry(
   sql: ReturnType<typeof createSql>,
   logger: ReturnType<typeof createLogger>,
   signal: AbortSignal,
 ): Promise<void> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      const applied = await migrate(sql);
-      if (applied.length > 0) logger.info("migrations applied", { versions: applied });
-      return;
-    } catch (error) {
-      if (signal.aborted) throw error;
-      const delay = backoffDelay(attempt, { baseMs: 250, maxMs: 5000 });
-      logger.warn("database not ready; retrying", { error, retryInMs: delay });
-      await sleep(delay, signal);
-    }
-  }
+  const applied = await retry(() => migrate(sql), {
+    baseMs: 250,
+    maxMs: 5000,
+    signal,
+    onRetry: ({ error, delayMs }) =>
+      logger.warn("database not ready; retrying", { error, retryInMs: delayMs }),
+  });
+  if (applied.length > 0) logger.info("migrations applied", { versions: applied });
 }
 
 async function main(): Promise<void> {
@@ -48,8 +45,21 @@ async function main(): Promise<void> {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
   // Replay jobs are only recorded here; `deno task replay --worker` runs them.
+  // Reads go to the replica when there is one; migrations, admin and replay stay on the primary.
+  const readSql = config.databaseReadUrl
+    ? createSql(config.databaseReadUrl, {
+      timeoutMs: config.queryTimeoutMs,
+      max: config.dbPoolSize,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+    })
+    : undefined;
+  const replica = readSql
+    ? watchReplica(readSql, { maxLagMs: config.readReplicaMaxLagMs })
+    : undefined;
   const app = createApp({
-    sql,
+    sql: readSql ?? sql,
+    primarySql: sql,
+    replica,
     nats,
     logger,
     signal: shutdown.signal,
@@ -63,6 +73,8 @@ async function main(): Promise<void> {
       logger.info("listening", { url: `http://${hostname}:${port}` }),
   }, app.fetch);
   await server.finished;
+  replica?.stop();
+  await readSql?.end({ timeout: 5 });
   await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 })]);
   logger.info("stopped");
 }

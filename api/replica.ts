@@ -3,6 +3,7 @@
  * on a timer, so that /health can show it and reads can be refused (503) while it lags too much.
  */
 import type { Sql } from "postgres";
+import { UnavailableError } from "./problem.ts";
 
 /** What the watcher knows about the replica. */
 export interface ReplicaState {
@@ -29,6 +30,10 @@ export interface ReplicaWatch {
   state(): ReplicaState;
   /** Measures now (also what the timer does). */
   check(): Promise<ReplicaState>;
+  /** Throws a 503 problem unless reads may go to the replica now. */
+  assertUsable(): void;
+  /** The most lag reads may see, in ms. */
+  readonly maxLagMs: number;
   stop(): void;
 }
 
@@ -85,5 +90,16 @@ export function watchReplica(sql: Sql, options: WatchReplicaOptions = {}): Repli
     await check().finally(() => busy = false);
   }, options.intervalMs ?? 1000);
   check();
-  return { state: () => current, check, stop: () => clearInterval(timer) };
+  return {
+    state: () => current,
+    check,
+    maxLagMs,
+    assertUsable() {
+      if (current.usable) return;
+      throw new UnavailableError(`Reads are paused: ${current.reason}`, undefined, {
+        retryAfterSec: 1,
+      });
+    },
+    stop: () => clearInterval(timer),
+  };
 }

@@ -179,6 +179,32 @@ export const Health = z.strictObject({
       checkpoints: z.record(z.string(), z.number().int()),
     }),
   }),
+  cluster: z.strictObject({
+    natsNodes: z.array(z.strictObject({
+      name: z.string(),
+      leader: z.boolean(),
+      current: z.boolean().meta({ description: "Its copy of the stream is up to date" }),
+      lag: z.number().int().nullable(),
+    })).meta({ description: "The NATS servers holding the stream SIGNALS" }),
+    workers: z.array(z.strictObject({
+      id: z.string(),
+      host: z.string(),
+      pid: z.number().int(),
+      startedAt: time,
+      seenAt: time,
+      owns: z.array(z.string()).meta({ description: "Read models it holds the lease of" }),
+      lag: z.number().int().nullable().meta({
+        description: "Stream events after the lowest checkpoint of what it holds",
+      }),
+      eventsPerSec: z.number(),
+    })).meta({ description: "Live projector workers" }),
+    replica: z.strictObject({
+      status: z.enum(["ok", "lagging", "down"]),
+      lagMs: z.number().nullable(),
+      maxLagMs: z.number().int(),
+      reason: z.string().optional(),
+    }).nullable().meta({ description: "The read replica behind reads; null without one" }),
+  }),
 }).meta({ id: "Health" });
 
 /** A replay job, as its row in `replay_jobs` records it. */

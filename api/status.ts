@@ -4,7 +4,7 @@
  * says nothing about the dependency, so it is reported as overload, not as the dependency down.
  */
 import { isJetStreamApiError, JetStreamCodes, STREAM_NAME } from "../events/mod.ts";
-import { readProjectorHealth } from "../projector/mod.ts";
+import { type LiveWorker, readLiveWorkers, readProjectorHealth } from "../projector/mod.ts";
 import type { AppContext } from "./_context.ts";
 import { sampleLag } from "./load.ts";
 import { withTimeout } from "./timeout.ts";
@@ -39,6 +39,32 @@ export interface ProcessStatus {
   sseClients: number;
 }
 
+/** A NATS server holding a copy of the stream. */
+export interface NatsNode {
+  name: string;
+  leader: boolean;
+  /** Whether its copy is up to date with the leader's. */
+  current: boolean;
+  /** Operations its copy is behind, when known. */
+  lag: number | null;
+}
+
+/** The read replica behind reads, when there is one. */
+export interface ReplicaStatus {
+  status: "ok" | "lagging" | "down";
+  /** Replay lag in ms, or null when it cannot be measured. */
+  lagMs: number | null;
+  maxLagMs: number;
+  reason?: string;
+}
+
+/** The scale-out picture: where the stream lives, who projects what, the replica. */
+export interface ClusterStatus {
+  natsNodes: NatsNode[];
+  workers: LiveWorker[];
+  replica: ReplicaStatus | null;
+}
+
 /** Everything /health and /metrics report. */
 export interface ServiceStatus {
   postgres: ComponentStatus;
@@ -46,6 +72,7 @@ export interface ServiceStatus {
   projector: ProjectorStatus;
   process: ProcessStatus;
   deadLetters: number | null;
+  cluster: ClusterStatus;
 }
 
 class ProbeTimeout extends Error {
@@ -59,24 +86,37 @@ function message(error: unknown): string {
 async function readTables(ctx: AppContext) {
   // The probe goes past the circuit: it is how the API learns the database is back.
   const sql = ctx.probeSql;
-  const [health, checkpoints] = await Promise.all([
+  const [health, checkpoints, workers] = await Promise.all([
     readProjectorHealth(sql),
     // Per projection, for /metrics; the projector's health gives only the lowest.
     sql<{ projection: string; last_seq: number }[]>`
       SELECT projection, last_seq FROM projection_checkpoints`,
+    readLiveWorkers(sql),
   ]);
-  return { health, checkpoints };
+  return { health, checkpoints, workers };
 }
 
-async function streamLastSeq(ctx: AppContext): Promise<number> {
+async function streamLastSeq(ctx: AppContext): Promise<{ seq: number; nodes: NatsNode[] }> {
   if (ctx.nats.isClosed()) throw new Error("connection closed");
   await ctx.nats.flush();
   const jsm = await ctx.jsm();
   try {
-    return (await jsm.streams.info(STREAM_NAME)).state.last_seq;
+    const { state, cluster } = await jsm.streams.info(STREAM_NAME);
+    const nodes: NatsNode[] = cluster?.leader
+      ? [
+        { name: cluster.leader, leader: true, current: true, lag: 0 },
+        ...(cluster.replicas ?? []).map((r) => ({
+          name: r.name,
+          leader: false,
+          current: r.current,
+          lag: r.lag ?? null,
+        })),
+      ]
+      : [{ name: ctx.nats.info?.server_name ?? "nats", leader: true, current: true, lag: 0 }];
+    return { seq: state.last_seq, nodes };
   } catch (error) {
     // No stream yet means nothing was published: nothing to lag behind.
-    if (isJetStreamApiError(error, JetStreamCodes.StreamNotFound)) return 0;
+    if (isJetStreamApiError(error, JetStreamCodes.StreamNotFound)) return { seq: 0, nodes: [] };
     throw error;
   }
 }
@@ -128,7 +168,7 @@ export async function serviceStatus(ctx: AppContext): Promise<ServiceStatus> {
   if (postgres.status === "ok") ctx.circuit.close();
   const nats = component(lastSeq, lagMs, overloadLagMs);
   const t = tables.value;
-  const seq = lastSeq.value ?? null;
+  const seq = lastSeq.value?.seq ?? null;
   const checkpoints = Object.fromEntries(
     (t?.checkpoints ?? []).map((r) => [r.projection, r.last_seq]),
   );
@@ -153,5 +193,25 @@ export async function serviceStatus(ctx: AppContext): Promise<ServiceStatus> {
     inFlight: ctx.inFlight.count,
     sseClients: ctx.metrics.sseClients.value,
   };
-  return { postgres, nats, projector, process, deadLetters: t?.health.deadLetters ?? null };
+  const replica = ctx.replica?.state();
+  const cluster: ClusterStatus = {
+    natsNodes: lastSeq.value?.nodes ?? [],
+    workers: t?.workers ?? [],
+    replica: replica && ctx.replica
+      ? {
+        status: replica.usable ? "ok" : replica.lagMs === null ? "down" : "lagging",
+        lagMs: replica.lagMs,
+        maxLagMs: ctx.replica.maxLagMs,
+        ...(replica.reason && !replica.usable ? { reason: replica.reason } : {}),
+      }
+      : null,
+  };
+  return {
+    postgres,
+    nats,
+    projector,
+    process,
+    deadLetters: t?.health.deadLetters ?? null,
+    cluster,
+  };
 }

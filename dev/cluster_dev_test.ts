@@ -43,6 +43,23 @@ Deno.test({
         return status === 200;
       }, 60_000);
 
+      // /health shows the three NATS nodes, two workers and the replica the API reads from
+      await waitUntil("/health with two workers", async () => {
+        const { body } = await getJson(`${url}/health`);
+        return (body as { cluster?: { workers: unknown[] } }).cluster?.workers.length === 2;
+      }, 30_000);
+      const { status, body } = await getJson(`${url}/health`);
+      const shown = (body as {
+        cluster: {
+          natsNodes: unknown[];
+          workers: { owns: string[] }[];
+          replica: { status: string };
+        };
+      }).cluster;
+      equal(status, 200, JSON.stringify(body));
+      equal(shown.natsNodes.length, 3);
+      equal(shown.workers.flatMap((w) => w.owns).length, REGISTRY.length);
+      equal(shown.replica.status, "ok");
       // the stream lives on all three nodes, one of them leading
       const nc = await connect({ servers: natsUrls });
       try {

@@ -9,7 +9,7 @@ import { migrate } from "../projector/migrate.ts";
 import { REGISTRY } from "../projector/registry.ts";
 import { lowestCheckpoint } from "../projector/store/checkpoints.ts";
 import { publishEvents, silentLogger, spawnService, workload } from "../testing/mod.ts";
-import { waitUntil } from "./ports.ts";
+import { freePort, waitUntil } from "./ports.ts";
 import { startTestStack } from "./stack.ts";
 
 const READS = [
@@ -73,6 +73,52 @@ Deno.test({
       // and the replica refuses writes: the API cannot write through it by mistake
       await rejects(replica`DELETE FROM dead_letters`, /read-only transaction/);
       ok(watch.state().checkedAt);
+      // and /health shows the replica, the worker and what it holds, and the NATS node
+      const watched = createApp({ ...deps, sql: replica, replica: watch });
+      const health = await (await watched.request("/health")).json();
+      equal(health.cluster.replica.status, "ok", JSON.stringify(health.cluster));
+      equal(health.cluster.replica.maxLagMs, 5000);
+      equal(health.cluster.workers.length, 1);
+      deepEqual(health.cluster.workers[0].owns, names.toSorted());
+      equal(health.cluster.natsNodes.length, 1);
+      equal((await watched.request("/machines")).status, 200);
+      // and /admin writes through the primary while reads go to the replica
+      const admin = "admin-key-01";
+      const withAdmin = createApp({
+        ...deps,
+        settings: { apiKeys: [{ key: admin, role: "admin" }] },
+        sql: replica,
+        primarySql: primary,
+        replica: watch,
+      });
+      const queued = await withAdmin.request("/admin/replay", {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify({ projection: "power_minutes" }),
+      });
+      equal(queued.status, 202, await queued.clone().text());
+      // and a replica that cannot be reached pauses reads with a 503 that says why
+      const gone = postgres(`postgres://postgres@127.0.0.1:${freePort()}/signals`, {
+        max: 1,
+        connect_timeout: 1,
+        onnotice: () => {},
+      });
+      const goneWatch = watchReplica(gone, { intervalMs: 60_000 });
+      try {
+        equal((await goneWatch.check()).usable, false);
+        const paused = createApp({ ...deps, sql: gone, replica: goneWatch });
+        const refused = await paused.request("/machines");
+        equal(refused.status, 503);
+        equal(refused.headers.get("content-type"), "application/problem+json");
+        ok(refused.headers.get("retry-after"));
+        ok((await refused.json()).detail.includes("replica unavailable"));
+        const unhealthy = await paused.request("/health");
+        equal(unhealthy.status, 503);
+        equal((await unhealthy.json()).cluster.replica.status, "down");
+      } finally {
+        goneWatch.stop();
+        await gone.end();
+      }
     } finally {
       watch.stop();
       await projector.stop("SIGTERM");

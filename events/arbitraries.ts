@@ -29,7 +29,11 @@ const power = fc.record({
   type: fc.constant("power" as const),
   data: fc.record({
     sampleRateHz: fc.constantFrom(1, 10, 50, 100, 1000),
-    watts: fc.array(finite, { minLength: 1, maxLength: 200 }),
+    // Within the contract's bounds (EVENT_BOUNDS.MAX_ABS_WATTS).
+    watts: fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), {
+      minLength: 1,
+      maxLength: 200,
+    }),
   }),
 });
 const sensor = fc.record({

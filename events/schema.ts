@@ -29,6 +29,32 @@ export const MachineId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
 
 const finite = z.number().refine(Number.isFinite, { message: "must be a finite number" });
 
+/**
+ * Bounds of the contract (see "Event bounds" in docs/projector.md). They keep every aggregate a
+ * valid event feeds within exact arithmetic: one power event carries at most
+ * `MAX_ABS_WATTS` × (`MAX_POWER_SPAN_S` + 1 / `MIN_SAMPLE_RATE_HZ`) ≈ 3.7e15 µJ, below 2^53.
+ */
+export const EVENT_BOUNDS = {
+  /** Slowest power sampling: one sample per 100 s. */
+  MIN_SAMPLE_RATE_HZ: 0.01,
+  /** Fastest power sampling. */
+  MAX_SAMPLE_RATE_HZ: 100_000,
+  /** Most samples in one power event. */
+  MAX_POWER_SAMPLES: 100_000,
+  /** Largest |W| of one sample (1 MW). */
+  MAX_ABS_WATTS: 1_000_000,
+  /** Longest time from a power event's first sample to its last, in seconds. */
+  MAX_POWER_SPAN_S: 3600,
+  /** Largest |value| of a sensor reading. */
+  MAX_ABS_READING: 1e9,
+  /** Latest x-ray point offset from the scan's start, in ms (one day). */
+  MAX_XRAY_OFFSET_MS: 86_400_000,
+  /** Fastest x-ray speed. */
+  MAX_XRAY_SPEED: 10_000,
+} as const;
+
+const B = EVENT_BOUNDS;
+
 /** Payload of a `state_change` event; `from` is null for a machine's first state. */
 export const StateChangeData = z.object({
   from: MachineState.nullable(),
@@ -44,9 +70,13 @@ export const ErrorData = z.object({
 
 /** Payload of a `power` event: evenly spaced samples starting at `occurredAt`. */
 export const PowerData = z.object({
-  sampleRateHz: z.number().positive().max(100_000),
-  watts: z.array(finite).min(1).max(100_000),
-}).strict();
+  sampleRateHz: z.number().min(B.MIN_SAMPLE_RATE_HZ).max(B.MAX_SAMPLE_RATE_HZ),
+  watts: z.array(finite.pipe(z.number().min(-B.MAX_ABS_WATTS).max(B.MAX_ABS_WATTS)))
+    .min(1).max(B.MAX_POWER_SAMPLES),
+}).strict().refine(
+  (d) => (d.watts.length - 1) / d.sampleRateHz <= B.MAX_POWER_SPAN_S,
+  { message: `samples must span at most ${B.MAX_POWER_SPAN_S} s`, path: ["watts"] },
+);
 
 /** Ground truth of an injected sensor failure. */
 export const SensorFailure = z.object({
@@ -69,7 +99,7 @@ const SensorReadings = z.preprocess((value, ctx) => {
     return z.NEVER;
   }
   return value;
-}, z.record(SensorName, finite));
+}, z.record(SensorName, finite.pipe(z.number().min(-B.MAX_ABS_READING).max(B.MAX_ABS_READING))));
 
 /** Payload of a `sensor` event: one reading per named sensor. */
 export const SensorData = z.object({
@@ -79,8 +109,12 @@ export const SensorData = z.object({
 
 /** One x-ray data point: `[tOffsetMs, [lat, lon, speed]]`. */
 export const XrayPoint = z.tuple([
-  z.number().nonnegative(),
-  z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180), z.number().nonnegative()]),
+  z.number().nonnegative().max(B.MAX_XRAY_OFFSET_MS),
+  z.tuple([
+    z.number().min(-90).max(90),
+    z.number().min(-180).max(180),
+    z.number().nonnegative().max(B.MAX_XRAY_SPEED),
+  ]),
 ]);
 export type XrayPoint = z.infer<typeof XrayPoint>;
 

@@ -9,14 +9,34 @@ import {
 import { nanos } from "@nats-io/nats-core";
 import { ConfigError } from "../lib/config.ts";
 import type { Logger } from "../lib/log.ts";
+import { z } from "zod";
 import { ALL_SIGNALS } from "./subjects.ts";
 import { isJetStreamApiError, JetStreamCodes } from "./jetstream_errors.ts";
 
 /** The stream's name. */
 export const STREAM_NAME = "SIGNALS";
 
+/** The stream's default duplicate window: a re-sent message id within it is dropped. */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
+
+/**
+ * `STREAM_DUPLICATE_WINDOW`: the duplicate window as `500ms`, `2s`, `2m`, `1h` or plain ms.
+ * Exactly-once does not depend on it (the projector's event ledger does that); it only saves
+ * storing a quick re-send twice.
+ */
+export const StreamDuplicateWindow = z.string().regex(/^\d+(ms|s|m|h)?$/, {
+  message: "must be a duration such as 500ms, 2s, 2m or 1h",
+}).transform((text) => {
+  const [, n, unit] = /^(\d+)(ms|s|m|h)?$/.exec(text)!;
+  return Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit ?? "ms"]!;
+}).pipe(z.number().int().min(100, "must be at least 100ms"))
+  .default(DEFAULT_DUPLICATE_WINDOW_MS)
+  .describe("The SIGNALS stream's duplicate window (500ms, 2s, 2m, 1h or ms).");
+
 /** How long the stream keeps events and how much it may hold; 0 means unlimited. */
 export interface StreamRetention {
+  /** The duplicate window in milliseconds. @default DEFAULT_DUPLICATE_WINDOW_MS */
+  duplicateWindowMs?: number;
   /** Maximum age of an event in milliseconds. @default 0 */
   maxAgeMs?: number;
   /** Maximum size of the stream in bytes. @default -1 */
@@ -33,7 +53,7 @@ export function streamConfig(
     subjects: [ALL_SIGNALS],
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    duplicate_window: nanos(2 * 60_000),
+    duplicate_window: nanos(retention.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
     deny_delete: true,
     deny_purge: true,
     allow_direct: true,

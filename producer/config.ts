@@ -4,7 +4,7 @@
  * with a message that names it.
  */
 import { z } from "zod";
-import { SIGNAL_TYPES, type SignalType } from "../events/mod.ts";
+import { SIGNAL_TYPES, type SignalType, StreamDuplicateWindow } from "../events/mod.ts";
 import { ConfigError, type LogLevel, parseEnv, positiveInt, SharedEnv } from "../lib/mod.ts";
 import { flagOf, parseDuration, parseFlags, parseTime } from "./_flags.ts";
 import { DEFAULT_PRODUCER_CONFIG, type ProducerConfig } from "./settings.ts";
@@ -103,6 +103,7 @@ export const ProducerEnv = SharedEnv.pick({ NATS_URL: true, SIGNING_KEY: true, L
     STREAM_MAX_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
       .min(-1, "must be -1 (unlimited) or more").default(d.streamMaxBytes)
       .describe("Size limit of the SIGNALS stream in bytes; -1 is unlimited."),
+    STREAM_DUPLICATE_WINDOW: StreamDuplicateWindow,
     STREAM_REPLICAS: positiveInt(d.streamReplicas).describe(
       "Copies of the SIGNALS stream in a JetStream cluster: a new stream gets this many, an " +
         "existing one with fewer is raised to it (never lowered). Above 1 needs a cluster.",
@@ -199,6 +200,7 @@ export function loadProducerConfig(
       flushTimeoutMs: e.FLUSH_TIMEOUT_MS,
       streamMaxAgeMs: e.STREAM_MAX_AGE_MS,
       streamMaxBytes: e.STREAM_MAX_BYTES,
+      streamDuplicateWindowMs: e.STREAM_DUPLICATE_WINDOW,
       streamReplicas: e.STREAM_REPLICAS,
     },
   };

@@ -142,7 +142,11 @@ async function ensureStreamWithRetry(
   c: ProducerConfig,
   o: { logger: Logger; signal?: AbortSignal },
 ): Promise<void> {
-  const retention = { maxAgeMs: c.streamMaxAgeMs, maxBytes: c.streamMaxBytes };
+  const retention = {
+    maxAgeMs: c.streamMaxAgeMs,
+    maxBytes: c.streamMaxBytes,
+    duplicateWindowMs: c.streamDuplicateWindowMs,
+  };
   const options = { replicas: c.streamReplicas, logger: o.logger };
   await retry(async () => await ensureStream(await jetstreamManager(nc), retention, options), {
     baseMs: 250,

@@ -30,6 +30,8 @@ export interface ProducerConfig extends Omit<FleetConfig, "sensorProfile"> {
   streamMaxBytes: number;
   /** Copies of the stream in a JetStream cluster; only ever raised. @default 1 */
   streamReplicas: number;
+  /** The stream's duplicate window, in ms. @default 120000 */
+  streamDuplicateWindowMs: number;
 }
 
 /** Defaults of every producer setting. */
@@ -43,6 +45,7 @@ export const DEFAULT_PRODUCER_CONFIG: ProducerConfig = {
   streamMaxAgeMs: 0,
   streamMaxBytes: -1,
   streamReplicas: 1,
+  streamDuplicateWindowMs: 120_000,
 };
 
 /** The simulated window and whether it is paced to the wall clock (live) or not (backfill). */

@@ -8,14 +8,18 @@ import {
   AckPolicy,
   type ConsumerMessages,
   DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import { ALL_SIGNALS, fromNatsHeaders, STREAM_NAME } from "../events/mod.ts";
+import {
+  ALL_SIGNALS,
+  fromNatsHeaders,
+  isJetStreamApiError,
+  JetStreamCodes,
+  STREAM_NAME,
+} from "../events/mod.ts";
 import type { RawMessage } from "./types.ts";
 
 /** Options of {@linkcode positionConsumer}. */
@@ -36,9 +40,7 @@ export async function positionConsumer(
   try {
     await jsm.consumers.delete(STREAM_NAME, name);
   } catch (error) {
-    const missing = error instanceof JetStreamApiError &&
-      error.code === JetStreamApiCodes.ConsumerNotFound;
-    if (!missing) throw error;
+    if (!isJetStreamApiError(error, JetStreamCodes.ConsumerNotFound)) throw error;
   }
   await jsm.consumers.add(STREAM_NAME, {
     durable_name: name,

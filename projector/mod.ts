@@ -9,6 +9,7 @@
 export * from "./types.ts";
 export * from "./projection.ts";
 export * from "./registry.ts";
+export * from "./event_ledger.ts";
 export { loadProjectorConfig, type ProjectorConfig, ProjectorEnv } from "./config.ts";
 export { decodeBatch, type DecodeBatchOptions, MAX_ABS_WATTS } from "./decode_batch.ts";
 export {
@@ -36,6 +37,7 @@ export * from "./projections/sensor_readings.ts";
 export * from "./projections/failures.ts";
 export * from "./projections/xray_scans.ts";
 export {
+  applyEventLedger,
   CheckpointGapError,
   commitBatch,
   type CommitResult,
@@ -45,6 +47,7 @@ export {
 } from "./store/commit_batch.ts";
 export { commitBatchIsolating, isDataError } from "./store/isolate.ts";
 export { readDeadLetters, writeDeadLetters } from "./store/dead_letters.ts";
+export { type LedgerFallback, readEventIds, recordEventIds } from "./store/event_ids.ts";
 export {
   lockCheckpoints,
   lowestCheckpoint,
@@ -71,3 +74,4 @@ export {
 export { migrate } from "./migrate.ts";
 export { type RunOptions, runProjector } from "./runner.ts";
 export { MessageBuffer, positionConsumer, toRawMessage } from "./consumer.ts";
+export { type LiveWorker, readLiveWorkers } from "./leases/store.ts";

@@ -28,8 +28,9 @@ export interface SeededFromLive {
 
 /**
  * Plans each projection and seeds the shadow from one repeatable-read snapshot of the live
- * tables. A point after a projection's live checkpoint moves back to just after it, since the
- * live tables know nothing later.
+ * tables. A point after a projection's live checkpoint (or after the lowest live checkpoint, up
+ * to which the live event ledger is complete) moves back to just after it, since the live
+ * tables know nothing later.
  */
 export async function seedFromLive(
   sql: Sql,
@@ -41,6 +42,9 @@ export async function seedFromLive(
     const rows = await tx<{ projection: string; last_seq: string | number }[]>`
       SELECT projection, last_seq FROM ${tableIn(tx, LIVE_SCHEMA, "projection_checkpoints")}`;
     const liveSeq = new Map(rows.map((r) => [r.projection, Number(r.last_seq)]));
+    // Every event up to the lowest live checkpoint is in the live event ledger, which the
+    // shadow's ledger relies on below its start: no point goes past it.
+    const liveFloor = liveSeq.size > 0 ? Math.min(...liveSeq.values()) : 0;
     const boundaries = new Map<string, unknown>();
     const plans: ProjectionPlan[] = [];
     let seededRows = 0;

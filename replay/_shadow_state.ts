@@ -8,6 +8,7 @@
 // should not load the database and NATS clients.
 import type { AnyProjection } from "../projector/projection.ts";
 import type { DecodedBatch } from "../projector/types.ts";
+import { ledgerCandidates, type LedgerEntry } from "../projector/event_ledger.ts";
 import { type BatchChanges, carriedKeysOf, projectBatch } from "../projector/projections/batch.ts";
 
 /** The starting point of a shadow: projections, checkpoints and open carried rows as seeded. */
@@ -16,6 +17,17 @@ export interface ShadowStart {
   checkpoints: [string, number][];
   /** Open carried rows of each projection that carries rows. */
   carried: [string, unknown[]][];
+}
+
+/**
+ * A batch's row changes as projected ahead, with the ledger entries its writer must record; the
+ * projection assumed no copies of known events, which the writer checks.
+ */
+export interface ProjectedBatch extends BatchChanges {
+  /** The first occurrence of each event id after the shadow's lowest checkpoint. */
+  eventIds: LedgerEntry[];
+  /** The batch holds an id twice: it must take the exact path. */
+  copies: boolean;
 }
 
 /** The shadow's checkpoints and open carried rows, advanced batch by batch. */
@@ -42,8 +54,14 @@ export class ShadowState {
     }
   }
 
-  /** The row changes of the next batch, exactly as `commitBatch` would compute them. */
-  project(batch: DecodedBatch): BatchChanges {
+  /**
+   * The row changes of the next batch, as `commitBatch` would compute them when none of its
+   * events is a copy of a known one (the writer checks that with `eventIds`).
+   */
+  project(batch: DecodedBatch): ProjectedBatch {
+    const floor = Math.min(...this.#projections.map((d) => this.#checkpoints.get(d.name) ?? 0));
+    const eventIds = ledgerCandidates(batch, floor);
+    const copies = eventIds.length < batch.events.filter((e) => e.seq > floor).length;
     const carried = new Map<string, unknown[]>();
     for (const [name, keys] of carriedKeysOf(batch, this.#checkpoints, this.#projections)) {
       const open = this.#open.get(name)!;
@@ -72,6 +90,6 @@ export class ShadowState {
         Math.max(this.#checkpoints.get(c.projection) ?? 0, c.last_seq),
       );
     }
-    return changes;
+    return { ...changes, eventIds, copies };
   }
 }

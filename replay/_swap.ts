@@ -8,8 +8,10 @@ import type { Sql, TransactionSql } from "postgres";
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   type AnyProjection,
+  applyEventLedger,
   decodeBatch,
   type DecodedBatch,
+  type LedgerFallback,
   loadCarried,
   lockCheckpoints,
   projectBatch,
@@ -34,6 +36,8 @@ export interface SwapOptions {
   plans: ProjectionPlan[];
   /** The definitions the plans name. */
   projections: readonly AnyProjection[];
+  /** Live ledger entries below this point count as known in the shadow. */
+  ledger?: LedgerFallback;
   nats: NatsConnection;
   signingKey?: string;
   /** How long the swap waits for a table lock before it backs off and tries again. @default 3000 */
@@ -79,6 +83,7 @@ async function swapOnce(
     const mine = await lockCheckpoints(tx, projections, shadow);
     const gap = await applyGap(tx, shadow, {
       projections: options.projections.filter((d) => projections.includes(d.name)),
+      ledger: options.ledger,
       nats: options.nats,
       signingKey: options.signingKey,
       live,
@@ -93,6 +98,12 @@ async function swapOnce(
     // In sequence order, like every other writer, so two swaps cannot wait on each other.
     await tx.unsafe(`INSERT INTO public.dead_letters
       SELECT * FROM ${shadow}.dead_letters ORDER BY seq ON CONFLICT (seq) DO NOTHING`);
+    // The live projector will not apply what the shadow applied past the lowest live checkpoint,
+    // so those ledger entries move over; the ones at or below it are in the live ledger already.
+    await tx.unsafe(`INSERT INTO public.event_ids
+      SELECT * FROM ${shadow}.event_ids
+      WHERE seq > (SELECT coalesce(min(last_seq), 0) FROM public.projection_checkpoints)
+      ORDER BY event_id ON CONFLICT (event_id) DO NOTHING`);
     // A full rebuild knows the latest event time itself; a partial one only saw events after
     // the point, and the live value covers the ones before it.
     const full = options.plans.filter((p) => p.mode === "full").map((p) => p.projection);
@@ -134,6 +145,7 @@ async function applyGap(
   shadow: string,
   options: {
     projections: readonly AnyProjection[];
+    ledger?: LedgerFallback;
     live: Map<string, number>;
     mine: Map<string, number>;
     nats: NatsConnection;
@@ -147,7 +159,12 @@ async function applyGap(
   const from = Math.min(...behind.map(([, seq]) => seq)) + 1;
   const reader = await StreamReader.open(options.nats, { startSeq: from });
   const messages = await reader.readThrough(target).finally(() => reader.close());
-  const decoded = decodeBatch(messages, { signingKey: options.signingKey });
+  // Copies of known events are dropped once for every projection, as the live writer does.
+  const decoded = await applyEventLedger(
+    tx,
+    decodeBatch(messages, { signingKey: options.signingKey }),
+    { schema: shadow, floor: from - 1, fallback: options.ledger },
+  );
   let rowsWritten = 0;
   // Each projection stops exactly at its own live checkpoint; later events are the live
   // projector's to apply after the swap.

@@ -6,27 +6,27 @@
 import { SIGNATURE_HEADER } from "../events/mod.ts";
 import {
   type AnyProjection,
-  type BatchChanges,
   type DeadLetterRow,
   decodeBatch,
   type RawMessage,
   REGISTRY,
 } from "../projector/mod.ts";
 import type { PackedBatch, WorkerRequest } from "./_project_worker.ts";
-import { type ShadowStart, ShadowState } from "./_shadow_state.ts";
+import { type ProjectedBatch, type ShadowStart, ShadowState } from "./_shadow_state.ts";
 
 interface Reply {
   id: number;
-  changes: Omit<BatchChanges, "deadLetters"> & { deadLetters: { seq: number; reason: string }[] };
+  changes: Omit<ProjectedBatch, "deadLetters"> & { deadLetters: { seq: number; reason: string }[] };
 }
 
 /** Decodes and projects batches in submission order; `close` ends its worker. */
 export class BatchProjector {
   readonly #worker?: Worker;
-  readonly #state?: ShadowState;
+  #state?: ShadowState;
+  readonly #projections: readonly AnyProjection[];
   readonly #signingKey?: string;
   readonly #waiting = new Map<number, {
-    resolve: (changes: BatchChanges) => void;
+    resolve: (changes: ProjectedBatch) => void;
     reject: (error: unknown) => void;
     messages: RawMessage[];
   }>();
@@ -43,6 +43,7 @@ export class BatchProjector {
   ) {
     this.#signingKey = options.signingKey;
     const projections = options.projections ?? REGISTRY;
+    this.#projections = projections;
     const registered = projections.every((d) => (REGISTRY as readonly AnyProjection[]).includes(d));
     if (!options.inWorker || !registered) {
       this.#state = new ShadowState(start, projections);
@@ -65,7 +66,7 @@ export class BatchProjector {
   }
 
   /** The row changes of the next batch; batches must come in stream order. */
-  project(messages: RawMessage[]): Promise<BatchChanges> {
+  project(messages: RawMessage[]): Promise<ProjectedBatch> {
     if (this.#state) {
       return Promise.resolve(
         this.#state.project(decodeBatch(messages, { signingKey: this.#signingKey })),
@@ -79,6 +80,20 @@ export class BatchProjector {
         batch.bytes.buffer,
       ]);
     });
+  }
+
+  /**
+   * Starts over from `start` (the shadow as now written), keeping the worker: batches still in
+   * flight must have settled.
+   */
+  restart(start: ShadowStart): void {
+    if (this.#state) {
+      this.#state = new ShadowState(start, this.#projections);
+      return;
+    }
+    this.#worker!.postMessage(
+      { kind: "start", start, signingKey: this.#signingKey } satisfies WorkerRequest,
+    );
   }
 
   /** Ends the worker; batches still in it fail. */

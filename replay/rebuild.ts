@@ -6,7 +6,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Sql } from "postgres";
 import type { Logger } from "../lib/mod.ts";
-import { type AnyProjection, dropSchema, REGISTRY } from "../projector/mod.ts";
+import { type AnyProjection, dropSchema, LIVE_SCHEMA, REGISTRY } from "../projector/mod.ts";
 import {
   createShadow,
   dropRetired,
@@ -18,7 +18,7 @@ import {
 import type { ProjectionPlan } from "./_point.ts";
 import { seedShadow } from "./_seed.ts";
 import { swapIn } from "./_swap.ts";
-import { catchUp, shadowStart } from "./_catch_up.ts";
+import { catchUp } from "./_catch_up.ts";
 import { BatchProjector } from "./batch_projector.ts";
 import type { RebuildPhase, RebuildProgress } from "./progress.ts";
 import { seqAtTime, streamBounds, StreamReader } from "./stream_reader.ts";
@@ -172,16 +172,21 @@ async function run(
     progress.totalEvents = reader.pending;
     report("replaying");
     let deadLetters = 0;
-    const projector = new BatchProjector(await shadowStart(deps.sql, schemas.shadow, projections), {
-      inWorker: (options.workers ?? 1) > 0,
-      signingKey: deps.signingKey,
-      projections,
-    });
+    // The live ledger is complete below the start (seeding keeps the point at or below the live
+    // floor + 1), so the shadow's ledger needs only what it replays itself.
+    const ledger = startSeq > 1 ? { schema: LIVE_SCHEMA, belowSeq: startSeq } : undefined;
     try {
       await catchUp(deps.sql, reader, {
         schema: schemas.shadow,
         projections,
-        projector,
+        newProjector: (start) =>
+          new BatchProjector(start, {
+            inWorker: (options.workers ?? 1) > 0,
+            signingKey: deps.signingKey,
+            projections,
+          }),
+        signingKey: deps.signingKey,
+        ledger,
         batchSize: options.batchSize ?? 8192,
         signal,
         onBatch: (done) => {
@@ -196,7 +201,6 @@ async function run(
         },
       });
     } finally {
-      projector.close();
       await reader.close();
     }
     await options.beforeSwap?.();
@@ -204,6 +208,7 @@ async function run(
     const swap = await swapIn(deps.sql, schemas, {
       plans: plans.plans,
       projections,
+      ledger,
       nats: deps.nats,
       signingKey: deps.signingKey,
       logger: deps.logger,

@@ -128,7 +128,7 @@ export function adminRoutes(ctx: AppContext) {
       const body = c.req.valid("json");
       await checkPoint(ctx, body);
       try {
-        const job = await enqueueJob(ctx.sql, {
+        const job = await enqueueJob(ctx.primarySql, {
           projection: body.projection,
           projections: body.projection === "all" ? [...PROJECTIONS] : [body.projection],
           fromSeq: body.fromSeq,
@@ -165,7 +165,7 @@ export function adminRoutes(ctx: AppContext) {
     async (c) => {
       const query = c.req.valid("query");
       const after = cursorKey(query.cursor, LIST, "desc");
-      const page = await listJobs(ctx.sql, {
+      const page = await listJobs(ctx.primarySql, {
         states: query.state,
         limit: query.limit,
         after: after ? { seq: after[0] as number } : undefined,
@@ -193,7 +193,7 @@ export function adminRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const id = c.req.valid("param").id;
-      const job = await getJob(ctx.sql, id) ?? notFound(id);
+      const job = await getJob(ctx.primarySql, id) ?? notFound(id);
       return c.json(job, 200, { "cache-control": "no-store" });
     },
   );
@@ -218,7 +218,7 @@ export function adminRoutes(ctx: AppContext) {
     async (c) => {
       const id = c.req.valid("param").id;
       try {
-        const job = await cancelJob(ctx.sql, id) ?? notFound(id);
+        const job = await cancelJob(ctx.primarySql, id) ?? notFound(id);
         return c.json(job, 200, { "cache-control": "no-store" });
       } catch (error) {
         if (error instanceof JobFinishedError) {

@@ -6,7 +6,7 @@ import { DOCS_HTML, DOCS_SCRIPT } from "../docs_page.ts";
 import { gaugeLines } from "../metrics.ts";
 import { NoQuery } from "../query.ts";
 import { Health } from "../schemas.ts";
-import { serviceStatus } from "../status.ts";
+import { type ClusterStatus, serviceStatus } from "../status.ts";
 
 const text = (description: string, type: string) => ({
   description,
@@ -34,7 +34,8 @@ export function serviceRoutes(ctx: AppContext) {
         },
         ...problems(400),
         503: {
-          description: "A dependency is down (down), or the projector is stale (degraded)",
+          description: "A dependency is down (down), or the projector is stale or the read " +
+            "replica lags more than READ_REPLICA_MAX_LAG_MS (degraded)",
           content: { "application/json": { schema: Health } },
         },
       },
@@ -46,13 +47,14 @@ export function serviceRoutes(ctx: AppContext) {
         ? "down" as const
         : deps.includes("unknown") || s.process.status === "overloaded"
         ? "overloaded" as const
-        : s.projector.status !== "ok"
+        : s.projector.status !== "ok" || (s.cluster.replica && s.cluster.replica.status !== "ok")
         ? "degraded" as const
         : "ok" as const;
       const body = {
         status,
         process: s.process,
         components: { postgres: s.postgres, nats: s.nats, projector: s.projector },
+        cluster: s.cluster,
       };
       const alive = status === "ok" || status === "overloaded";
       return c.json(body, alive ? 200 : 503, { "cache-control": "no-store" });
@@ -98,6 +100,7 @@ export function serviceRoutes(ctx: AppContext) {
           [{}, s.projector.streamLastSeq],
         ]) +
         gaugeLines("dead_letters_total", "Events recorded in dead_letters", [[{}, s.deadLetters]]) +
+        clusterGauges(s.cluster) +
         gaugeLines("api_requests_in_flight", "HTTP requests being handled", [
           [{}, s.process.inFlight],
         ]) +
@@ -136,4 +139,24 @@ export function serviceRoutes(ctx: AppContext) {
       }),
   );
   return app;
+}
+
+/** The scale-out gauges: stream copies per NATS node, each worker's share and lag, replica lag. */
+function clusterGauges(cluster: ClusterStatus): string {
+  return gaugeLines("nats_stream_copy_current", "1 when the node's copy of the stream is current", [
+    ...cluster.natsNodes.map((
+      n,
+    ) => [{ node: n.name, leader: String(n.leader) }, n.current ? 1 : 0]),
+  ] as [Record<string, string>, number][]) +
+    gaugeLines("projector_worker_read_models", "Read models a live projector worker holds", [
+      ...cluster.workers.map((w) => [{ worker: w.id }, w.owns.length]),
+    ] as [Record<string, string>, number][]) +
+    gaugeLines("projector_worker_lag_events", "Stream events after a worker's lowest checkpoint", [
+      ...cluster.workers.map((w) => [{ worker: w.id }, w.lag]),
+    ] as [Record<string, string>, number | null][]) +
+    (cluster.replica
+      ? gaugeLines("read_replica_lag_ms", "Replay lag of the read replica, in ms", [
+        [{}, cluster.replica.lagMs],
+      ])
+      : "");
 }

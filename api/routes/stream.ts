@@ -109,9 +109,7 @@ export function streamRoutes(ctx: AppContext) {
     ctx.signal.addEventListener("abort", end, { once: true });
     ctx.metrics.sseClients.add(1);
     ctx.metrics.sseSubscriptions.add(1);
-    const heartbeat = setInterval(() => {
-      client.send(sseFrame("heartbeat", JSON.stringify({ at: ctx.now().toISOString() })));
-    }, settings.sseHeartbeatMs ?? 15_000);
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
     let joinedAt: number;
     try {
       joinedAt = await withTimeout(
@@ -126,6 +124,10 @@ export function streamRoutes(ctx: AppContext) {
         : new UnavailableError("NATS is unreachable", error);
     }
     client.send(sseFrame("ready", JSON.stringify({ fromSeq: fromSeq ?? joinedAt + 1 })));
+    // Heartbeats start after `ready`, which the contract puts first.
+    heartbeat = setInterval(() => {
+      client.send(sseFrame("heartbeat", JSON.stringify({ at: ctx.now().toISOString() })));
+    }, settings.sseHeartbeatMs ?? 15_000);
     if (fromSeq === undefined) client.goLive();
     else {
       catchUp(ctx.nats, client, { fromSeq, toSeq: joinedAt, signingKey: settings.signingKey })

@@ -6,11 +6,9 @@
  */
 import postgres, { type Sql, type TransactionSql } from "postgres";
 import type { JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
 import { isJetStreamApiError, JetStreamCodes, STREAM_NAME } from "../../events/mod.ts";
-import { type Logger, sleep } from "../../lib/mod.ts";
-import type { ProjectorConfig } from "../config.ts";
-import { consumeLoop, type OnBatch } from "../_loop.ts";
+import { sleep } from "../../lib/mod.ts";
+import { consumeLoop, type LoopDeps } from "../_loop.ts";
 import type { DecodedBatch } from "../types.ts";
 import { nextMove } from "./share.ts";
 import { retrying } from "../_retry.ts";
@@ -36,20 +34,13 @@ export interface LeaseTiming {
 /** The default timing: a dead worker's share is free after at most 5 s and taken within 1 s. */
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { ttlMs: 5000, tickMs: 1000 };
 
-/** What a leased worker runs on. */
-export interface WorkerDeps {
-  config: ProjectorConfig;
-  sql: Sql;
-  nc: NatsConnection;
-  jsm: JetStreamManager;
-  logger: Logger;
-  signal: AbortSignal;
+/** What a leased worker runs on: the consume loop's needs, less what the leases decide. */
+export interface WorkerDeps extends Omit<LoopDeps, "projections" | "guard"> {
   /** The units to share: the registry's read-model names. */
   units: readonly string[];
   /** This worker's id (also its durable consumer's and status row's name). */
   worker: WorkerInfo;
   timing?: LeaseTiming;
-  onBatch?: OnBatch;
 }
 
 interface Running {

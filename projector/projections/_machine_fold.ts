@@ -24,7 +24,7 @@ export interface MachineRow {
   errors_warning: number;
   errors_error: number;
   errors_critical: number;
-  /** Integer microjoules; Wh = energy_uj / 3.6e9. */
+  /** Integer microjoules (numeric in PostgreSQL, never overflows); Wh = energy_uj / 3.6e9. */
   energy_uj: number;
 }
 

@@ -55,7 +55,7 @@ export const machines = defineProjection({
         ${col(rows, "last_error_code")}::text[], ${col(rows, "last_error_at")}::timestamptz[],
         ${col(rows, "last_error_seq")}::bigint[], ${col(rows, "errors_info")}::bigint[],
         ${col(rows, "errors_warning")}::bigint[], ${col(rows, "errors_error")}::bigint[],
-        ${col(rows, "errors_critical")}::bigint[], ${col(rows, "energy_uj")}::bigint[])
+        ${col(rows, "errors_critical")}::bigint[], ${col(rows, "energy_uj")}::numeric[])
       ON CONFLICT (machine_id) DO UPDATE SET
         ${tx.unsafe(LATEST)},
         last_seen = GREATEST(m.last_seen, EXCLUDED.last_seen),

@@ -39,8 +39,8 @@ export const powerMinutes = defineProjection({
         (machine_id, minute, samples, sum_mw, min_w, max_w, energy_uj, events, last_seq)
       SELECT * FROM unnest(${col(rows, "machine_id")}::text[],
         ${col(rows, "minute")}::timestamptz[], ${col(rows, "samples")}::bigint[],
-        ${col(rows, "sum_mw")}::bigint[], ${col(rows, "min_w")}::float8[],
-        ${col(rows, "max_w")}::float8[], ${col(rows, "energy_uj")}::bigint[],
+        ${col(rows, "sum_mw")}::numeric[], ${col(rows, "min_w")}::float8[],
+        ${col(rows, "max_w")}::float8[], ${col(rows, "energy_uj")}::numeric[],
         ${col(rows, "events")}::bigint[], ${col(rows, "last_seq")}::bigint[])
       ON CONFLICT (machine_id, minute) DO UPDATE SET
         samples = p.samples + EXCLUDED.samples,

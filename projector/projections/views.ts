@@ -7,6 +7,7 @@ import type { CheckpointRow, DeadLetterRow, DecodedBatch } from "../types.ts";
 import type { AnyProjection } from "../projection.ts";
 import { type ProjectionName, REGISTRY, type RowsOf } from "../registry.ts";
 import { type BatchChanges, carriedKeysOf, projectBatch } from "./batch.ts";
+import { applyLedger, type LedgerEntry } from "../event_ledger.ts";
 
 /** One read model as a map from primary key to row. */
 export type MemoryTable<R = unknown> = Map<string | number, R>;
@@ -15,13 +16,19 @@ export type MemoryTable<R = unknown> = Map<string | number, R>;
 export type MemoryViews =
   & { [P in ProjectionName]: MemoryTable<RowsOf[P]> }
   & { [name: string]: MemoryTable }
-  & { dead_letters: Map<number, DeadLetterRow>; checkpoints: Map<string, CheckpointRow> };
+  & {
+    dead_letters: Map<number, DeadLetterRow>;
+    checkpoints: Map<string, CheckpointRow>;
+    /** The event ledger, by event id. */
+    event_ids: Map<string, LedgerEntry>;
+  };
 
 /** Empty read models for `projections`. */
 export function emptyViews(projections: readonly AnyProjection[] = REGISTRY): MemoryViews {
   const views: Record<string, Map<unknown, unknown>> = {
     dead_letters: new Map(),
     checkpoints: new Map(),
+    event_ids: new Map(),
   };
   for (const definition of projections) views[definition.name] = new Map();
   return views as MemoryViews;
@@ -45,8 +52,10 @@ export function applyBatch(
 ): BatchChanges {
   const projections = options.projections ?? REGISTRY;
   const checkpoints = new Map([...views.checkpoints].map(([p, row]) => [p, row.last_seq]));
+  const floor = Math.min(...projections.map((d) => checkpoints.get(d.name) ?? 0));
+  const exact = applyLedger(batch, views.event_ids, floor).batch;
   const carried = new Map<string, unknown[]>();
-  for (const [name, keys] of carriedKeysOf(batch, checkpoints, projections)) {
+  for (const [name, keys] of carriedKeysOf(exact, checkpoints, projections)) {
     const definition = projections.find((d) => d.name === name)!;
     const wanted = new Set(keys);
     carried.set(
@@ -56,7 +65,7 @@ export function applyBatch(
       ),
     );
   }
-  const changes = projectBatch(batch, { checkpoints, carried, projections });
+  const changes = projectBatch(exact, { checkpoints, carried, projections });
   applyChanges(views, changes, { projections });
   return changes;
 }

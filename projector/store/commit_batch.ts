@@ -10,6 +10,8 @@ import { type ProjectionRef, resolveProjections } from "../registry.ts";
 import { type BatchChanges, carriedKeysOf, projectBatch } from "../projections/batch.ts";
 import { lockCheckpoints, saveCheckpoints } from "./checkpoints.ts";
 import { writeDeadLetters } from "./dead_letters.ts";
+import { type LedgerFallback, recordEventIds } from "./event_ids.ts";
+import { applyLedger, ledgerCandidates } from "../event_ledger.ts";
 import { LIVE_SCHEMA, type Queryable } from "./schema.ts";
 
 /** Options of {@linkcode commitBatch} and {@linkcode writeChanges}. */
@@ -31,6 +33,8 @@ export interface WriteOptions {
    * (the fence of `projector/leases/`). @default none
    */
   guard?: (tx: TransactionSql, batch: DecodedBatch) => Promise<void>;
+  /** A rebuild's shadow ledger also counts live entries below a sequence. @default none */
+  ledger?: LedgerFallback;
 }
 
 /** The batch starts beyond the lowest checkpoint: events in between were never applied. */
@@ -70,12 +74,28 @@ export async function commitBatch(
     if (options.contiguous && first !== Infinity && first > floor + 1) {
       throw new CheckpointGapError(floor, first);
     }
-    const carried = await loadCarried(tx, batch, { checkpoints: before, projections, schema });
-    const changes = projectBatch(batch, { checkpoints: before, carried, projections });
+    const exact = await applyEventLedger(tx, batch, { schema, floor, fallback: options.ledger });
+    const carried = await loadCarried(tx, exact, { checkpoints: before, projections, schema });
+    const changes = projectBatch(exact, { checkpoints: before, carried, projections });
     await writeChanges(tx, changes, { schema, projections });
-    const projected = batch.events.filter((e) => e.seq > floor).length;
-    return { projected, deadLetters: batch.deadLetters.length, before, changes };
+    const projected = exact.events.filter((e) => e.seq > floor).length;
+    return { projected, deadLetters: exact.deadLetters.length, before, changes };
   }) as CommitResult;
+}
+
+/**
+ * Checks the batch's events after `floor` against the event ledger of `schema` and records the
+ * new ids, in one statement; returns the batch without copies of known events, and with other
+ * bodies under known ids as `conflicting_duplicate` dead letters.
+ */
+export async function applyEventLedger(
+  tx: Queryable,
+  batch: DecodedBatch,
+  options: { schema: string; floor: number; fallback?: LedgerFallback },
+): Promise<DecodedBatch> {
+  const candidates = ledgerCandidates(batch, options.floor);
+  const known = await recordEventIds(tx, candidates, options.schema, options.fallback);
+  return applyLedger(batch, known, options.floor).batch;
 }
 
 /** The open carried rows (e.g. ongoing failure episodes) a batch needs, by projection. */

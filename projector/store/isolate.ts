@@ -4,8 +4,8 @@
  * that event as a dead letter with the database's reason; everything else is still projected.
  */
 import type { Sql } from "postgres";
-import type { DeadLetterRow, DecodedBatch } from "../types.ts";
-import { encodeEvent } from "../../events/mod.ts";
+import type { DecodedBatch } from "../types.ts";
+import { deadLetterOf } from "../event_ledger.ts";
 import { commitBatch, type CommitResult, type WriteOptions } from "./commit_batch.ts";
 
 /** Whether `error` is PostgreSQL rejecting the data, as opposed to an outage. */
@@ -60,18 +60,8 @@ function split(batch: DecodedBatch): [DecodedBatch, DecodedBatch] {
 }
 
 function asDeadLetter(batch: DecodedBatch, error: unknown): DecodedBatch {
-  const { seq, event, message } = batch.events[0]!;
-  const original = message ?? { ...encodeEvent(event), data: encodeEvent(event).bytes };
   const reason = error instanceof Error ? error.message : String(error);
-  const dead: DeadLetterRow = {
-    seq,
-    subject: original.subject,
-    reason: `rejected_by_database: ${reason.replaceAll("\0", "\uFFFD")}`,
-    raw: original.data,
-    headers: Object.fromEntries(
-      Object.entries(original.headers).map(([k, v]) => [k, v.replaceAll("\0", "\uFFFD")]),
-    ),
-  };
+  const dead = deadLetterOf(batch.events[0]!, `rejected_by_database: ${reason}`);
   const deadLetters = [...batch.deadLetters, dead].sort((a, b) => a.seq - b.seq);
   return { events: [], deadLetters, lastSeq: batch.lastSeq };
 }

@@ -5,6 +5,7 @@ import { REGISTRY } from "../registry.ts";
 import { emptyViews, type MemoryViews, tableOf } from "../projections/views.ts";
 import { readCheckpoints } from "./checkpoints.ts";
 import { readDeadLetters } from "./dead_letters.ts";
+import { readEventIds } from "./event_ids.ts";
 import { LIVE_SCHEMA } from "./schema.ts";
 
 /** Every read model of `schema` through each definition's reader, bigints as numbers, times ISO. */
@@ -21,5 +22,6 @@ export async function readViews(
   }
   for (const row of await readDeadLetters(sql, schema)) views.dead_letters.set(row.seq, row);
   for (const row of await readCheckpoints(sql, schema)) views.checkpoints.set(row.projection, row);
+  for (const row of await readEventIds(sql, schema)) views.event_ids.set(row.event_id, row);
   return views;
 }

@@ -8,7 +8,7 @@ export type Queryable = Sql | TransactionSql;
 export const LIVE_SCHEMA = "public";
 
 /** Tables every schema of read models has beside the projections' own. */
-export const BOOKKEEPING_TABLES = ["dead_letters", "projection_checkpoints"] as const;
+export const BOOKKEEPING_TABLES = ["dead_letters", "projection_checkpoints", "event_ids"] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 

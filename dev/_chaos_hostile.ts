@@ -93,11 +93,12 @@ function conflicting(event: SignalEvent): SignalEvent {
 /**
  * Builds the hostile messages: bad signature, bad JSON, unknown type, oversized (over the
  * server's payload limit and over the contract's bounds), extreme magnitudes, and, taken from
- * the stream near `nearSeq`, a replay under a new message id and a conflicting body.
+ * the stream near `nearSeq`, a replay under a new message id and a conflicting body, and near
+ * `oldSeq` (older than the stream's duplicate window) a byte-for-byte copy, message id and all.
  */
 export async function hostileMessages(
   nc: NatsConnection,
-  options: { signingKey: string; nearSeq: number; machineId: string },
+  options: { signingKey: string; nearSeq: number; oldSeq: number; machineId: string },
 ): Promise<Hostile[]> {
   const { signingKey: key, machineId } = options;
   const out: Hostile[] = [
@@ -121,6 +122,8 @@ export async function hostileMessages(
     signed("extreme_rate", powerEvent(machineId, 1.0842022127501886e-7, [1_000_000]), key),
     signed("extreme_watts", powerEvent(machineId, 10, [1e300]), key),
   ];
+  const old = await storedEvent(nc, options.oldSeq, key);
+  if (old) out.push({ kind: "replay_byte_for_byte", ...old });
   const stored = await storedEvent(nc, options.nearSeq, key);
   if (stored) {
     out.push({
@@ -154,7 +157,11 @@ export async function publishHostile(
         headers: toNatsHeaders(m.headers),
         timeout: 10_000,
       });
-      results.push({ kind: m.kind, seq: ack.seq });
+      results.push(
+        ack.duplicate
+          ? { kind: m.kind, refused: `a duplicate of seq ${ack.seq} within the window` }
+          : { kind: m.kind, seq: ack.seq },
+      );
     } catch (error) {
       results.push({ kind: m.kind, refused: (error as Error).message });
     }

@@ -88,6 +88,8 @@ export async function startChaosStack(options: { machines: number }): Promise<Ch
     HOSTNAME: "127.0.0.1",
     PUBLIC_READS: "true",
     MACHINES: String(options.machines),
+    // Short, so a byte-for-byte copy sent later is stored again and the ledger must skip it.
+    STREAM_DUPLICATE_WINDOW: "2s",
   };
   return {
     stack,

@@ -120,13 +120,17 @@ export async function runChaos(
       const outcome = await act();
       faults.push({ name, startedAt: begun, endedAt: Date.now(), outcome });
     };
+    let oldSeq = 1;
     const sendHostile = async () => {
+      const nearSeq = await streamLastSeq(chaos);
       const messages = await hostileMessages(chaos.nc, {
         signingKey: chaos.env.SIGNING_KEY!,
-        nearSeq: await streamLastSeq(chaos),
+        nearSeq,
+        oldSeq,
         machineId: "m-001",
       });
       const results = await publishHostile(chaos.nc, messages);
+      oldSeq = nearSeq;
       hostile.push(...results);
       return `${results.filter((r) => r.seq !== undefined).length} stored, ${
         results.filter((r) => r.seq === undefined).length

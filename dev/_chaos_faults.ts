@@ -50,19 +50,29 @@ async function jobState(chaos: ChaosStack): Promise<string | undefined> {
 
 const REBUILD_ARGS = ["--projection", "all", "--yes"];
 
-/** Starts a full rebuild (`deno task replay --projection all --yes`) and SIGKILLs it once its job runs. */
+/**
+ * Starts a full rebuild (`deno task replay --projection all --yes`) and SIGKILLs it once its job
+ * runs; tries up to three times should one finish before it could be killed (a tiny stream).
+ */
 export async function killRebuild(chaos: ChaosStack, rss: RssWatch): Promise<string> {
-  const run = chaos.start("replay", REBUILD_ARGS);
-  await waitUntil(
-    "the rebuild's job to run",
-    async () => run.exitCode() !== undefined || (await jobState(chaos)) === "running",
-    60_000,
-  );
-  if (run.exitCode() !== undefined) return `finished (exit ${run.exitCode()}) before it was killed`;
-  await rss.sample();
-  run.child.kill("SIGKILL");
-  const status = await run.status;
-  return `SIGKILLed while running (${status.signal})`;
+  const finished: number[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const run = chaos.start("replay", REBUILD_ARGS);
+    await waitUntil(
+      "the rebuild's job to run",
+      async () => run.exitCode() !== undefined || (await jobState(chaos)) === "running",
+      90_000,
+    );
+    if (run.exitCode() !== undefined) {
+      finished.push(run.exitCode()!);
+      continue;
+    }
+    await rss.sample();
+    run.child.kill("SIGKILL");
+    const status = await run.status;
+    return `SIGKILLed while running (${status.signal}, attempt ${attempt})`;
+  }
+  return `every rebuild ended (exits ${finished.join(", ")}) before it could be killed`;
 }
 
 /**

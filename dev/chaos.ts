@@ -101,14 +101,18 @@ export async function runChaos(
     watchAll(chaos, rss);
     const startedAt = Date.now();
     chaos.start("producer");
-    await waitUntil("the producer's first events", async () => (await streamLastSeq(chaos)) > 0);
+    await waitUntil(
+      "the producer's first events",
+      async () => (await streamLastSeq(chaos)) > 0,
+      90_000,
+    );
     chaos.start("projector");
     chaos.start("api");
     await waitUntil("the API", async () => {
       const r = await fetch(`${chaos.apiUrl}/machines`).catch(() => undefined);
       await r?.body?.cancel();
       return r?.status === 200;
-    }, 60_000);
+    }, 90_000);
     poller = new ApiPoller(`${chaos.apiUrl}/machines`);
     const faults: Fault[] = [];
     const hostile: HostileResult[] = [];

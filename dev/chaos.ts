@@ -224,8 +224,13 @@ if (import.meta.main) {
     console.log(lines.join("\n"));
     Deno.exitCode = ok ? 0 : 1;
   } catch (error) {
-    console.error(`chaos: ${(error as Error).stack ?? error}`);
-    Deno.exitCode = 1;
+    if (abort.signal.aborted) {
+      console.error("chaos: interrupted; every process it started is stopped and its data removed");
+      Deno.exitCode = 130;
+    } else {
+      console.error(`chaos: ${(error as Error).stack ?? error}`);
+      Deno.exitCode = 1;
+    }
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);

@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import postgres from "postgres";
 import { sleep } from "../lib/mod.ts";
 import { memoryLogger, publishEvents, startTestEnv, workload } from "../testing/mod.ts";
@@ -41,12 +41,16 @@ Deno.test("projector rides out PostgreSQL and NATS outages without losing or dou
     const expected = emptyViews();
     applyBatch(expected, decodeBatch(published));
     deepEqual(await readViews(sql), expected);
-    // and the outage was logged once when it began and once when it ended
-    const pg = logger.lines.filter((r) => r.msg.startsWith("postgres"));
-    deepEqual(pg.map((r) => r.msg), [
-      "postgres unavailable; retrying with backoff",
-      "postgres is back",
-    ]);
+    // and the outage was logged when it began and when it ended, not once per retry: on a busy
+    // machine two call sites (fetch and commit) can each meet the one outage, so whole pairs
+    const pg = logger.lines.filter((r) => r.msg.startsWith("postgres")).map((r) => r.msg);
+    ok(pg.length >= 2 && pg.length % 2 === 0, `begin/end pairs: ${JSON.stringify(pg)}`);
+    deepEqual(
+      pg,
+      pg.map((_, i) =>
+        i % 2 === 0 ? "postgres unavailable; retrying with backoff" : "postgres is back"
+      ),
+    );
   } finally {
     stop.abort();
     await running;

@@ -44,9 +44,9 @@ Deno.test("deno task chaos --minutes 0.5 loses nothing, counts nothing twice, an
     for (const table of ["machines", "power_minutes", "state_changes", "dead_letters"]) {
       match(report, new RegExp(`^  ${table} +(\\d+) / \\1 +ok$`, "m"));
     }
-    match(report, /^  bad_signature +[1-9]\d* \/ [1-9]\d* +ok$/m);
-    match(report, /^  conflicting_duplicate +2 \/ 2 +ok$/m);
-    match(report, /^  projector +\d+\.\d MB$/m);
+    match(report, /^ {2}bad_signature +[1-9]\d* \/ [1-9]\d* +ok$/m);
+    match(report, /^ {2}conflicting_duplicate +2 \/ 2 +ok$/m);
+    match(report, /^ {2}projector +\d+\.\d MB$/m);
     match(report, /^verdict: OK/m);
   } finally {
     await run.stop("SIGTERM");

@@ -50,7 +50,9 @@ export async function seedFromLive(
     let seededRows = 0;
     for (const definition of options.projections) {
       const live = liveSeq.get(definition.name) ?? 0;
-      const point = options.fromSeq === undefined ? undefined : Math.min(options.fromSeq, live + 1);
+      const point = options.fromSeq === undefined
+        ? undefined
+        : Math.min(options.fromSeq, live + 1, liveFloor + 1);
       const plan = planOne(definition, point, options.firstSeq);
       if (plan.mode === "partial") {
         const seeded = await definition.seed.copy!({

@@ -97,7 +97,7 @@ export function streamRoutes(ctx: AppContext) {
       bufferBytes: settings.sseBufferBytes ?? 262_144,
       accepts: selection(q.type, q.machine),
       onClose: () => {
-        clearInterval(heartbeat);
+        clearInterval(heartbeat.timer);
         ctx.signal.removeEventListener("abort", end);
         hub.leave(client);
         release();
@@ -109,7 +109,7 @@ export function streamRoutes(ctx: AppContext) {
     ctx.signal.addEventListener("abort", end, { once: true });
     ctx.metrics.sseClients.add(1);
     ctx.metrics.sseSubscriptions.add(1);
-    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    const heartbeat: { timer?: ReturnType<typeof setInterval> } = {};
     let joinedAt: number;
     try {
       joinedAt = await withTimeout(
@@ -125,7 +125,7 @@ export function streamRoutes(ctx: AppContext) {
     }
     client.send(sseFrame("ready", JSON.stringify({ fromSeq: fromSeq ?? joinedAt + 1 })));
     // Heartbeats start after `ready`, which the contract puts first.
-    heartbeat = setInterval(() => {
+    heartbeat.timer = setInterval(() => {
       client.send(sseFrame("heartbeat", JSON.stringify({ at: ctx.now().toISOString() })));
     }, settings.sseHeartbeatMs ?? 15_000);
     if (fromSeq === undefined) client.goLive();

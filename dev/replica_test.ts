@@ -75,7 +75,12 @@ Deno.test({
       ok(watch.state().checkedAt);
       // and /health shows the replica, the worker and what it holds, and the NATS node
       const watched = createApp({ ...deps, sql: replica, replica: watch });
-      const health = await (await watched.request("/health")).json();
+      let health = await (await watched.request("/health")).json();
+      // The worker's status row says what it holds at its next heartbeat, then reaches the replica.
+      await waitUntil("the worker's holdings on the replica", async () => {
+        health = await (await watched.request("/health")).json();
+        return health.cluster.workers[0]?.owns.length === names.length;
+      });
       equal(health.cluster.replica.status, "ok", JSON.stringify(health.cluster));
       equal(health.cluster.replica.maxLagMs, 5000);
       equal(health.cluster.workers.length, 1);

@@ -29,9 +29,16 @@ export async function retrying<T>(
   if (signal?.aborted) return undefined;
   try {
     return await retry(async (failures) => {
-      const result = await attempt();
-      if (failures > 0) logger.info(`${what} is back`, { failures });
-      return result;
+      const back = () => failures > 0 && logger.info(`${what} is back`, { failures });
+      try {
+        const result = await attempt();
+        back();
+        return result;
+      } catch (error) {
+        // A fatal error is an answer (a checkpoint gap, a lost lease): the server is back.
+        if (options.fatal?.(error)) back();
+        throw error;
+      }
     }, {
       baseMs: 100,
       maxMs: options.maxMs ?? 5000,

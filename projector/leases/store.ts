@@ -22,32 +22,8 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** Creates the tables if missing and a free lease row for each unit. */
-export async function ensureLeaseTables(sql: Sql, units: readonly string[]): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS projector_leases (
-    unit text PRIMARY KEY,
-    owner text,
-    fence bigint NOT NULL DEFAULT 0,
-    expires_at timestamptz NOT NULL DEFAULT '-infinity')`;
-  await sql`CREATE TABLE IF NOT EXISTS projector_lease_history (
-    unit text NOT NULL,
-    fence bigint NOT NULL,
-    owner text NOT NULL,
-    acquired_at timestamptz NOT NULL,
-    released_at timestamptz,
-    batches bigint NOT NULL DEFAULT 0,
-    from_seq bigint,
-    to_seq bigint,
-    last_commit_at timestamptz,
-    PRIMARY KEY (unit, fence))`;
-  await sql`CREATE TABLE IF NOT EXISTS projector_workers (
-    id text PRIMARY KEY,
-    host text NOT NULL,
-    pid integer NOT NULL,
-    started_at timestamptz NOT NULL DEFAULT now(),
-    seen_at timestamptz NOT NULL,
-    expires_at timestamptz NOT NULL,
-    owns text[] NOT NULL DEFAULT '{}')`;
+/** A free lease row for each unit not known yet (the tables come from migration 007). */
+export async function ensureLeaseRows(sql: Sql, units: readonly string[]): Promise<void> {
   await sql`INSERT INTO projector_leases (unit) SELECT unnest(${units as string[]}::text[])
     ON CONFLICT DO NOTHING`;
 }

@@ -5,7 +5,7 @@ import { waitUntil } from "../../dev/ports.ts";
 import { migrate } from "../migrate.ts";
 import {
   acquireLeases,
-  ensureLeaseTables,
+  ensureLeaseRows,
   LeaseLostError,
   readLeaseHistory,
   releaseLeases,
@@ -21,7 +21,7 @@ Deno.test("leases: one holder per unit, fenced commits, and a history without ov
   const sql = postgres(stack.databaseUrl, { max: 4, onnotice: () => {} });
   try {
     await migrate(sql);
-    await ensureLeaseTables(sql, UNITS);
+    await ensureLeaseRows(sql, UNITS);
     const take = (id: string, count = 2) =>
       acquireLeases(sql, id, { count, ttlMs: TTL, order: UNITS });
 

@@ -14,7 +14,7 @@ import { nextMove } from "./share.ts";
 import { retrying } from "../_retry.ts";
 import {
   acquireLeases,
-  ensureLeaseTables,
+  ensureLeaseRows,
   heartbeat,
   type Held,
   releaseLeases,
@@ -69,7 +69,7 @@ export async function runLeasedWorker(deps: WorkerDeps): Promise<void> {
     connection: { application_name: `${worker.id}-leases` },
   });
   try {
-    await retrying(() => ensureLeaseTables(sql, units), { what: "postgres", logger, signal });
+    await retrying(() => ensureLeaseRows(sql, units), { what: "postgres", logger, signal });
     await keepLeases(deps, sql, timing);
   } finally {
     await sql.end({ timeout: 2 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startTestStack } from "../dev/stack.ts";
-import { freePort } from "../dev/ports.ts";
+import { freePort, waitUntil } from "../dev/ports.ts";
 import { ContractChecker } from "./_conformance.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
@@ -27,15 +27,11 @@ Deno.test("deno task api serves a migrated database and stops on SIGTERM", async
   });
   const base = `http://127.0.0.1:${port}`;
   try {
-    let up = false;
-    for (let i = 0; i < 100 && !up; i++) {
-      up = await fetch(`${base}/metrics`).then(async (r) => {
+    await waitUntil("the API answers", () =>
+      fetch(`${base}/metrics`).then(async (r) => {
         await r.body?.cancel();
         return r.ok;
-      }, () => false);
-      if (!up) await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.ok(up, "the API answers");
+      }, () => false), 60_000);
     // The API migrated the database itself, before any projector ran.
     const auth = { headers: { authorization: "Bearer reader-key-1" } };
     // Every answer of the real server is checked against the document it serves.

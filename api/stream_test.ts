@@ -53,7 +53,7 @@ function event(i: number, type: "state_change" | "error", machineId: string): Si
     : { ...base, type, data: { code: "E1", severity: "warning", message: "hot" } };
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

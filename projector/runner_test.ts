@@ -3,7 +3,7 @@ import postgres from "postgres";
 import { encodeEvent, sign } from "../events/mod.ts";
 import { createLogger } from "../lib/mod.ts";
 import { event } from "./_test_events.ts";
-import { publishEvents, startTestEnv, workload } from "../testing/mod.ts";
+import { publishEvents, startTestEnv, waitUntil, workload } from "../testing/mod.ts";
 import { testConfig, waitForCheckpoint } from "./_test_stack.ts";
 import { decodeBatch } from "./decode_batch.ts";
 import { applyBatch, emptyViews } from "./projections/views.ts";
@@ -93,8 +93,12 @@ Deno.test("projector in-process against a real stack", async (t) => {
     );
 
     await t.step("health reports lag, rate and dead letters", async () => {
-      await new Promise((r) => setTimeout(r, 400));
-      const health = await readProjectorHealth(sql);
+      // The status row is written on a timer: wait until it reports the last batch.
+      let health = await readProjectorHealth(sql);
+      await waitUntil("a status heartbeat after the last batch", async () => {
+        health = await readProjectorHealth(sql);
+        return health.projectedTotal >= 5002 && health.lagMessages === 0;
+      });
       equal(health.deadLetters, 6);
       equal(health.lagMessages, 0);
       ok(health.projectedTotal >= 5002, `projected ${health.projectedTotal}`);

@@ -30,12 +30,12 @@ Deno.test("projector rides out PostgreSQL and NATS outages without losing or dou
     await sleep(500);
     await stack.withPostgresDown(() => sleep(3000));
     await publishing;
-    await waitForCheckpoint(sql, published.at(-1)!.seq, 30_000);
+    await waitForCheckpoint(sql, published.at(-1)!.seq, 90_000);
 
     // and then a backlog interrupted by a killed and restarted nats-server
     published.push(...(await publishEvents(nc, events.slice(10_000))));
     await stack.restartNats({ kill: true });
-    await waitForCheckpoint(sql, published.at(-1)!.seq, 30_000);
+    await waitForCheckpoint(sql, published.at(-1)!.seq, 90_000);
 
     // then the views equal one clean pass over the same events
     const expected = emptyViews();

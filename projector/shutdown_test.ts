@@ -21,7 +21,9 @@ function spawnProjector(env: Record<string, string>) {
 async function waitForHeartbeat(databaseUrl: string, since: Date) {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    for (let i = 0; i < 300; i++) {
+    // A deadline, not a count of tries: a loaded machine starts a process slowly.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
       const rows = await sql`SELECT 1 FROM projector_status WHERE heartbeat_at > ${since}`
         .catch(() => []);
       if (rows.length > 0) return;

@@ -10,7 +10,7 @@ async function killWhenHalfway(
   half: number,
   options: { signal: Deno.Signal; tag: string },
 ) {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while ((await shadowProgress(sql, options.tag)) < half) {
     if (Date.now() > deadline) throw new Error("the rebuild never got halfway");
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -17,7 +17,11 @@ Deno.test("PostgreSQL going down mid-rebuild stops it, live views intact, and a 
 
     // when PostgreSQL stops for a second while a rebuild is halfway
     const child = spawnReplay(stack, ["--projection", "all", "--yes"]);
+    const deadline = Date.now() + 60_000;
     while ((await shadowProgress(env.sql, "all")) < published / 2) {
+      if (Date.now() > deadline) {
+        throw new Error(`the rebuild never got halfway: ${child.output()}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await env.stack.withPostgresDown(() => new Promise((resolve) => setTimeout(resolve, 1000)));

@@ -58,10 +58,12 @@ Deno.test("ensureStream raises the replicas of an existing stream in a cluster, 
     equal(logger.lines[0]!.fields?.from, 1);
     equal(logger.lines[0]!.fields?.to, 3);
     // (once the new copies have caught up with the leader)
+    // (a busy cluster may answer late or not at all while the copies are placed: ask again)
     await waitUntil("three current copies", async () => {
-      const { cluster } = await jsm.streams.info(STREAM_NAME);
+      const info = await jsm.streams.info(STREAM_NAME).catch(() => undefined);
+      const cluster = info?.cluster;
       return Boolean(cluster?.leader) && cluster?.replicas?.filter((r) => r.current).length === 2;
-    }, 30_000);
+    }, 60_000);
     // and a service with the default (or retention settings) keeps the three
     await ensureStream(jsm, undefined, { logger });
     await ensureStream(jsm, { maxAgeMs: 86_400_000 }, { logger });

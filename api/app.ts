@@ -8,7 +8,9 @@ import { secureHeaders } from "hono/secure-headers";
 import { createLogger } from "../lib/mod.ts";
 import { type AppContext, lazyJsm } from "./_context.ts";
 import { type AppEnv, routeApp } from "./_route.ts";
+import { AnswerCache, DEFAULT_CACHE_BYTES } from "./answer_cache.ts";
 import { requireRole } from "./auth.ts";
+import { cachedAnswers } from "./cached_answers.ts";
 import { Circuit, isConnectionError } from "./circuit.ts";
 import { deadline } from "./deadline.ts";
 import { InFlight } from "./load.ts";
@@ -82,7 +84,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     // Set after the handler too: routes may return Response objects of their own.
     c.res.headers.set("x-request-id", c.get("requestId"));
     const seconds = (performance.now() - started) / 1000;
-    const route = c.req.routePath === "/*" ? "(unmatched)" : c.req.routePath;
+    const route = c.get("cachedRoute") ??
+      (c.req.routePath === "/*" ? "(unmatched)" : c.req.routePath);
     ctx.metrics.http.observe(route, c.req.method, c.res.status, seconds);
     ctx.logger.info("request", {
       requestId: c.get("requestId"),
@@ -132,6 +135,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.use(requireRole("read", { keys: deps.settings.apiKeys, openPaths: OPEN_PATHS }));
   }
   app.use("/admin/*", requireRole("admin", { keys: deps.settings.apiKeys }));
+  // After authentication: a cached answer goes only to whoever may read it.
+  const cacheBytes = deps.settings.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  if (deps.readModelVersion && cacheBytes > 0) {
+    const cache = new AnswerCache(cacheBytes);
+    app.use(cachedAnswers(cache, deps.readModelVersion, ctx.metrics.cache));
+  }
 
   for (const routes of ROUTE_MODULES) app.route("/", routes(ctx));
   serveOpenApi(app, ctx);

@@ -9,6 +9,7 @@ import {
   SharedEnv,
 } from "../lib/mod.ts";
 import { type ApiKey, parseApiKeys } from "./auth.ts";
+import { DEFAULT_CACHE_BYTES } from "./answer_cache.ts";
 
 /** Environment variables read by the API, with their defaults and meaning. */
 export const ApiEnv = SharedEnv.pick({
@@ -70,6 +71,16 @@ export const ApiEnv = SharedEnv.pick({
     "A streaming read replica the reads go to; admin and replay always use DATABASE_URL. " +
       "Unset: reads use DATABASE_URL.",
   ),
+  API_CACHE_BYTES: z.coerce.number({ message: "must be a number" }).int("must be a whole number")
+    .min(0, "must be 0 or more").default(DEFAULT_CACHE_BYTES).describe(
+      "Bytes of whole answers each API process (each isolate with `--parallel`) keeps in memory " +
+        "for repeated reads, until the next commit of the read models; 0 turns the cache off. " +
+        "One answer may take at most a quarter of it.",
+    ),
+  CACHE_POLL_MS: positiveInt(50).describe(
+    "With DATABASE_READ_URL: how often the replica's checkpoints are read to tell whether " +
+      "cached answers are still current, in ms (on the primary, commits are notified instead).",
+  ),
   READ_REPLICA_MAX_LAG_MS: positiveInt(5000).describe(
     "Reads answer 503 (and `/health` reports degraded) while the replica's replay lags more " +
       "than this, in ms.",
@@ -103,6 +114,8 @@ export interface ApiConfig {
   /** The read replica, when reads go to one. */
   databaseReadUrl: string | undefined;
   readReplicaMaxLagMs: number;
+  cacheBytes: number;
+  cachePollMs: number;
 }
 
 /** Reads the API configuration; throws a `ConfigError` naming the bad variable. */
@@ -142,5 +155,7 @@ export function loadApiConfig(
     overloadLagMs: e.OVERLOAD_LAG_MS,
     databaseReadUrl: e.DATABASE_READ_URL,
     readReplicaMaxLagMs: e.READ_REPLICA_MAX_LAG_MS,
+    cacheBytes: e.API_CACHE_BYTES,
+    cachePollMs: e.CACHE_POLL_MS,
   };
 }

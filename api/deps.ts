@@ -1,6 +1,7 @@
 /** What `createApp` needs from the outside: connections and settings. */
 import type { Sql } from "postgres";
 import type { ReplicaWatch } from "./replica.ts";
+import type { ReadModelVersion } from "./read_model_version.ts";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../lib/mod.ts";
 import type { ApiKey } from "./auth.ts";
@@ -35,6 +36,8 @@ export interface ApiSettings {
   overloadLagMs?: number;
   /** After a connection failure, requests needing PostgreSQL answer 503 at once for this long. @default 2000 */
   dbRetryAfterMs?: number;
+  /** Bytes of answers the cache keeps (with `readModelVersion`); 0 turns it off. @default 33554432 */
+  cacheBytes?: number;
 }
 
 /** Everything the app is built from; tests pass real connections from `startTestStack()`. */
@@ -57,4 +60,9 @@ export interface AppDeps {
   replica?: ReplicaWatch;
   /** The primary, for `/admin` (it writes) when `sql` is a replica. @default sql */
   primarySql?: Sql;
+  /**
+   * The version of the read models `sql` reads; with it, repeated reads are answered from memory
+   * until the version changes. @default none: every read queries PostgreSQL
+   */
+  readModelVersion?: ReadModelVersion;
 }

@@ -14,7 +14,7 @@ export interface EtagOptions {
  * A strong ETag: the first 128 bits of the body's SHA-256. node:crypto hashes the string
  * synchronously in native code; WebCrypto's digest cost 8% of a busy API's CPU in a profile.
  */
-export function etagOf(text: string): string {
+export function etagOf(text: string | Uint8Array): string {
   return `"${createHash("sha256").update(text).digest("hex").slice(0, 32)}"`;
 }
 

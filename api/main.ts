@@ -9,7 +9,9 @@ import { migrate } from "../projector/mod.ts";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
+import { listenForCommits } from "./read_model_version.ts";
 import { watchReplica } from "./replica.ts";
+import { pollCheckpoints } from "./replica_version.ts";
 
 async function migrateWithRetry(
   sql: ReturnType<typeof createSql>,
@@ -56,10 +58,24 @@ async function main(): Promise<void> {
   const replica = readSql
     ? watchReplica(readSql, { maxLagMs: config.readReplicaMaxLagMs })
     : undefined;
+  // Cached answers follow the read models: commits are notified on the primary; a replica cannot
+  // LISTEN, so its checkpoints are read on a short timer over a connection of their own.
+  const pollSql = config.databaseReadUrl && config.cacheBytes > 0
+    ? createSql(config.databaseReadUrl, { max: 1, connectTimeoutMs: config.dbConnectTimeoutMs })
+    : undefined;
+  const readModelVersion = config.cacheBytes === 0
+    ? undefined
+    : pollSql
+    ? pollCheckpoints(pollSql, { intervalMs: config.cachePollMs, replica })
+    : listenForCommits(config.databaseUrl, {
+      logger,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+    });
   const app = createApp({
     sql: readSql ?? sql,
     primarySql: sql,
     replica,
+    readModelVersion,
     nats,
     logger,
     signal: shutdown.signal,
@@ -73,6 +89,8 @@ async function main(): Promise<void> {
       logger.info("listening", { url: `http://${hostname}:${port}` }),
   }, app.fetch);
   await server.finished;
+  await readModelVersion?.stop();
+  await pollSql?.end({ timeout: 5 });
   replica?.stop();
   await readSql?.end({ timeout: 5 });
   await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 })]);

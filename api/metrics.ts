@@ -1,4 +1,5 @@
 /** In-process metrics rendered in the Prometheus text format. */
+import type { CacheCounts } from "./cached_answers.ts";
 
 type Labels = Record<string, string>;
 
@@ -87,6 +88,8 @@ export interface Metrics {
   http: HttpMetrics;
   sseClients: Gauge;
   sseSubscriptions: Gauge;
+  /** Answers from the cache (`api/cached_answers.ts`). */
+  cache: CacheCounts;
 }
 
 /** Fresh metrics. */
@@ -95,7 +98,18 @@ export function createMetrics(): Metrics {
     http: new HttpMetrics(),
     sseClients: new Gauge("api_sse_clients", "Open /stream connections"),
     sseSubscriptions: new Gauge("api_sse_subscriptions", "NATS subscriptions held for /stream"),
+    cache: { hits: 0, misses: 0, bypassed: 0, stored: 0 },
   };
+}
+
+/** The answer cache's counters as Prometheus text lines. */
+export function cacheLines(counts: CacheCounts): string {
+  let out = "# HELP api_cache_answers_total Cacheable reads by outcome\n" +
+    "# TYPE api_cache_answers_total counter\n";
+  for (const outcome of ["hits", "misses", "bypassed", "stored"] as const) {
+    out += `api_cache_answers_total{outcome="${outcome}"} ${counts[outcome]}\n`;
+  }
+  return out;
 }
 
 /** A gauge line for a value computed at scrape time; NaN when unknown. */

@@ -43,6 +43,8 @@ export interface BenchContext {
   services: Map<string, BenchService>;
   /** Peak memory of the services, by row label, filled as each stops. */
   peaks: Map<string, PeakRss>;
+  /** Only the API loads whose name matches (`--api`). @default every load */
+  apiFilter?: RegExp;
 }
 
 /** One step of the benchmark: measures something and returns its rows (maybe none). */

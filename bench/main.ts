@@ -65,9 +65,26 @@ const FULL: BenchSizes = {
   historyHours: 24,
 };
 
-const USAGE = `Usage: deno task bench [--quick] [--out <file>]
-  --quick       smaller sizes (same minimum samples per row); writes bench/results/quick.json
-  --out <file>  write the results there instead`;
+const USAGE = `Usage: deno task bench [--quick] [--out <file>] [--only <steps>] [--api <pattern>]
+  --quick          smaller sizes (same minimum samples per row); writes bench/results/quick.json
+  --out <file>     write the results there instead
+  --only <steps>   only these steps, comma-separated (e.g. api); the log top-up always runs
+  --api <pattern>  only the API loads whose name matches this regular expression`;
+
+/** The steps `--only` keeps: those named, and the top-up every later step's data comes from. */
+export function selectSteps(producers: RowProducer[], only: string | undefined): RowProducer[] {
+  if (only === undefined) return producers;
+  const names = new Set(only.split(",").map((name) => name.trim()));
+  const unknown = [...names].filter((name) => !producers.some((p) => p.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--only: unknown step ${unknown.join(", ")}; steps: ${
+        producers.map((p) => p.name).join(", ")
+      }`,
+    );
+  }
+  return producers.filter((p) => names.has(p.name) || p.name === "log top-up");
+}
 
 function options() {
   const { values } = parseArgs({
@@ -75,22 +92,29 @@ function options() {
     options: {
       quick: { type: "boolean", default: false },
       out: { type: "string" },
+      only: { type: "string" },
+      api: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   });
   const quick = values.quick;
-  const out = values.out
-    ? new URL(values.out, `file://${Deno.cwd()}/`)
-    : new URL(quick ? "./results/quick.json" : "./results/latest.json", import.meta.url);
-  return { quick, out, help: values.help };
+  // A partial run never replaces the tracked results of a full one.
+  const partial = values.only !== undefined || values.api !== undefined;
+  const out = values.out ? new URL(values.out, `file://${Deno.cwd()}/`) : new URL(
+    quick || partial ? "./results/quick.json" : "./results/latest.json",
+    import.meta.url,
+  );
+  const steps = selectSteps(PRODUCERS, values.only);
+  const apiFilter = values.api === undefined ? undefined : new RegExp(values.api);
+  return { quick, out, help: values.help, steps, apiFilter };
 }
 
 /** Runs every step; a step that throws is reported and the run goes on, ending non-zero. */
-async function runSteps(context: BenchContext) {
+async function runSteps(context: BenchContext, steps: RowProducer[]) {
   const rows: BenchRow[] = [];
   const failures: { step: string; error: string }[] = [];
-  for (const producer of PRODUCERS) {
+  for (const producer of steps) {
     console.error(`bench: ${producer.name}…`);
     try {
       rows.push(...await producer.run(context));
@@ -124,13 +148,14 @@ async function main(): Promise<number> {
     baselines: {},
     services: new Map(),
     peaks: new Map(),
+    apiFilter: settings.apiFilter,
   };
   let outcome;
   try {
     const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
     await migrate(sql);
     await sql.end();
-    outcome = await runSteps(context);
+    outcome = await runSteps(context, settings.steps);
   } finally {
     for (const service of context.services.values()) await service.stop();
     await stack.stop();

@@ -6,11 +6,19 @@ import { connectNats, createLogger } from "../lib/mod.ts";
 import { runProducer } from "../producer/mod.ts";
 import type { BenchContext } from "./context.ts";
 import { waitCaughtUp } from "./live.ts";
+import { startService } from "./services.ts";
 import type { BenchRow } from "./table.ts";
 
 /** Backfills until the log holds `sizes.logEvents` events and the projector has caught up. */
 export async function topUp(context: BenchContext): Promise<BenchRow[]> {
   const { stack } = context;
+  // A run of some steps only (`--only`) has no projector from the live step.
+  if (!context.services.has("projector")) {
+    context.services.set(
+      "projector",
+      await startService("projector", { NATS_URL: stack.natsUrl, DATABASE_URL: stack.databaseUrl }),
+    );
+  }
   const nc = await connectNats(stack.natsUrl, { name: "bench-top-up" });
   const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
   try {

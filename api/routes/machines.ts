@@ -122,6 +122,7 @@ export function machineRoutes(ctx: AppContext) {
           "The machine; with `at`, as of that instant",
           z.union([MachineDetail, MachineAtRow]),
         ),
+        ...NOT_MODIFIED,
         ...problems(400, 404, 503),
         ...denied,
       },

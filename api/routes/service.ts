@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppContext } from "../_context.ts";
 import { problems, routeApp } from "../_route.ts";
 import { DOCS_HTML, DOCS_SCRIPT } from "../docs_page.ts";
-import { gaugeLines } from "../metrics.ts";
+import { cacheLines, gaugeLines } from "../metrics.ts";
 import { NoQuery } from "../query.ts";
 import { Health } from "../schemas.ts";
 import { type ClusterStatus, serviceStatus } from "../status.ts";
@@ -78,6 +78,7 @@ export function serviceRoutes(ctx: AppContext) {
       const body = ctx.metrics.http.render() +
         ctx.metrics.sseClients.render() +
         ctx.metrics.sseSubscriptions.render() +
+        cacheLines(ctx.metrics.cache) +
         gaugeLines("api_dependency_up", "1 when the dependency answers", [
           [{ dependency: "postgres" }, s.postgres.status === "ok" ? 1 : 0],
           [{ dependency: "nats" }, s.nats.status === "ok" ? 1 : 0],

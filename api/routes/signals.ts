@@ -99,6 +99,7 @@ export function signalRoutes(ctx: AppContext) {
       request: { params: TypeParam, query: LatestQuery },
       responses: {
         200: jsonAnswer("The newest records", pageOf(AnySignalRow), { csv: true }),
+        ...NOT_MODIFIED,
         ...problems(400, 404, 503),
         ...denied,
       },

@@ -8,12 +8,7 @@ import { validationHook } from "./validation.ts";
 
 /** The Hono environment of the app: typed context variables. */
 export interface AppEnv {
-  Variables: RequestIdVariables & {
-    role?: Role;
-    keyName?: string;
-    /** The route pattern of an answer served from the cache. */
-    cachedRoute?: string;
-  };
+  Variables: RequestIdVariables & { role?: Role; keyName?: string };
 }
 
 /** A route module's app: validation failures become 400 problems naming the field. */

@@ -7,10 +7,11 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { createLogger } from "../lib/mod.ts";
 import { type AppContext, lazyJsm } from "./_context.ts";
-import { type AppEnv, routeApp } from "./_route.ts";
+import { type AppEnv, needsKey, routeApp } from "./_route.ts";
 import { AnswerCache, DEFAULT_CACHE_BYTES } from "./answer_cache.ts";
 import { requireRole } from "./auth.ts";
-import { cachedAnswers } from "./cached_answers.ts";
+import { AccessLog, type AccessRecord } from "./access_log.ts";
+import { serveFromMemory } from "./cached_answers.ts";
 import { Circuit, isConnectionError } from "./circuit.ts";
 import { deadline } from "./deadline.ts";
 import { InFlight } from "./load.ts";
@@ -78,22 +79,27 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   };
   const app = routeApp();
   app.use(requestId({ limitLength: 128 }));
+  const accessLog = new AccessLog(ctx.logger);
+  const record = (answer: AccessRecord) => {
+    ctx.metrics.http.observe(answer.route, answer.method, answer.status, answer.ms / 1000);
+    accessLog.record(answer);
+  };
+  // The route pattern that answered each request, for the answer cache in front of the app.
+  const routes = new WeakMap<Request, string>();
   app.use(async (c, next) => {
     const started = performance.now();
     await ctx.inFlight.around(next);
     // Set after the handler too: routes may return Response objects of their own.
     c.res.headers.set("x-request-id", c.get("requestId"));
-    const seconds = (performance.now() - started) / 1000;
-    const route = c.get("cachedRoute") ??
-      (c.req.routePath === "/*" ? "(unmatched)" : c.req.routePath);
-    ctx.metrics.http.observe(route, c.req.method, c.res.status, seconds);
-    ctx.logger.info("request", {
+    const route = c.req.routePath === "/*" ? "(unmatched)" : c.req.routePath;
+    routes.set(c.req.raw, route);
+    record({
       requestId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
       route,
       status: c.res.status,
-      ms: Math.round(seconds * 10_000) / 10,
+      ms: performance.now() - started,
     });
   });
   app.use(secureHeaders({ contentSecurityPolicy: undefined, crossOriginResourcePolicy: false }));
@@ -135,12 +141,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.use(requireRole("read", { keys: deps.settings.apiKeys, openPaths: OPEN_PATHS }));
   }
   app.use("/admin/*", requireRole("admin", { keys: deps.settings.apiKeys }));
-  // After authentication: a cached answer goes only to whoever may read it.
-  const cacheBytes = deps.settings.cacheBytes ?? DEFAULT_CACHE_BYTES;
-  if (deps.readModelVersion && cacheBytes > 0) {
-    const cache = new AnswerCache(cacheBytes);
-    app.use(cachedAnswers(cache, deps.readModelVersion, ctx.metrics.cache));
-  }
 
   for (const routes of ROUTE_MODULES) app.route("/", routes(ctx));
   serveOpenApi(app, ctx);
@@ -161,6 +161,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }
     return problemResponse(problem, c.req.path);
   });
+  const cacheBytes = deps.settings.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  if (deps.readModelVersion && cacheBytes > 0) {
+    serveFromMemory(app, {
+      cache: new AnswerCache(cacheBytes),
+      version: deps.readModelVersion,
+      counts: ctx.metrics.cache,
+      keys: needsKey(ctx, "read") ? deps.settings.apiKeys : undefined,
+      routes,
+      record: (answer) => record({ ...answer, method: "GET" }),
+    });
+  }
   return app;
 }
 

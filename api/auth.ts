@@ -55,6 +55,15 @@ function digest(text: string): Uint8Array {
   return createHash("sha256").update(text).digest();
 }
 
+// The configured keys' digests, computed once rather than on every request.
+const KEY_DIGESTS = new WeakMap<ApiKey, Uint8Array>();
+
+function keyDigest(key: ApiKey): Uint8Array {
+  let found = KEY_DIGESTS.get(key);
+  if (!found) KEY_DIGESTS.set(key, found = digest(key.key));
+  return found;
+}
+
 /**
  * Finds the configured key a presented one is, comparing against every key in constant time; an
  * admin key wins should the same key be configured twice.
@@ -64,7 +73,7 @@ export function keyOf(presented: string, keys: ApiKey[]): ApiKey | undefined {
   const seen = digest(presented);
   let found: ApiKey | undefined;
   for (const candidate of keys) {
-    if (timingSafeEqual(seen, digest(candidate.key)) && found?.role !== "admin") {
+    if (timingSafeEqual(seen, keyDigest(candidate)) && found?.role !== "admin") {
       found = candidate;
     }
   }

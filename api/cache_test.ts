@@ -9,10 +9,25 @@ const KEY = "cache-test-read-key";
 const auth = { authorization: `Bearer ${KEY}` };
 let minute = 0;
 
-/** Commits `to` as machine `machine`'s new state through the projector's own batch writer. */
-async function commitState(env: TestEnv, machine: string, to: "running" | "idle" | "fault") {
+/**
+ * Commits `to` as machine `machine`'s new state through the projector's own batch writer; with
+ * `version`, waits until its notification has arrived too, so the next read is a fresh one.
+ */
+async function commitState(
+  env: TestEnv,
+  machine: string,
+  to: "running" | "idle" | "fault",
+  version?: ReadModelVersion,
+) {
+  const before = version?.current();
   const event = testEvent("state_change", machine, T0 + ++minute * 60_000, { from: null, to });
   await commitBatch(env.sql, decodeBatch(await publishEvents(env.nats, [event])));
+  if (version) {
+    await waitUntil("the commit's notification", () => {
+      const now = version.current();
+      return Promise.resolve(now !== undefined && now !== before);
+    }, 10_000);
+  }
 }
 
 type App = ReturnType<TestEnv["app"]>;
@@ -51,7 +66,7 @@ Deno.test("answer cache: repeats come from memory, and every commit is seen at o
       settings: { apiKeys: [{ key: KEY, role: "read" }] },
     });
     await listening(version);
-    await commitState(env, "m-1", "running");
+    await commitState(env, "m-1", "running", version);
     await msUntilSeen(app, "m-1", "running");
 
     await t.step("a repeated read is answered from memory until the next commit", async () => {
@@ -61,7 +76,7 @@ Deno.test("answer cache: repeats come from memory, and every commit is seen at o
       await env.sql`UPDATE machines SET state = 'stopped' WHERE machine_id = 'm-1'`;
       equal(await stateOf(app, "m-1"), "running");
       // and a commit through the projector replaces it
-      await commitState(env, "m-1", "idle");
+      await commitState(env, "m-1", "idle", version);
       await msUntilSeen(app, "m-1", "idle");
     });
 
@@ -92,6 +107,20 @@ Deno.test("answer cache: repeats come from memory, and every commit is seen at o
       },
     );
 
+    await t.step("a repeat carries the first answer's headers and its own request id", async () => {
+      const first = await app.request("/machines", { headers: auth });
+      const repeat = await app.request("/machines", {
+        headers: { ...auth, "x-request-id": "given-id-1" },
+      });
+      equal(await repeat.text(), await first.text());
+      equal(repeat.headers.get("x-request-id"), "given-id-1");
+      notEqual(first.headers.get("x-request-id"), "given-id-1");
+      for (const name of ["content-security-policy", "x-content-type-options", "content-type"]) {
+        equal(repeat.headers.get(name), first.headers.get(name), name);
+        ok(repeat.headers.get(name), name);
+      }
+    });
+
     await t.step(
       "If-None-Match gets a 304 from memory; the ETag changes with the answer",
       async () => {
@@ -103,7 +132,7 @@ Deno.test("answer cache: repeats come from memory, and every commit is seen at o
           headers: { ...auth, "if-none-match": etag! },
         });
         equal(again.status, 304);
-        await commitState(env, "m-1", "idle");
+        await commitState(env, "m-1", "idle", version);
         await msUntilSeen(app, "m-1", "idle");
         const changed = await app.request("/machines", {
           headers: { ...auth, "if-none-match": etag! },
@@ -164,7 +193,7 @@ Deno.test("answer cache: repeats come from memory, and every commit is seen at o
         readModelVersion: version,
         settings: { apiKeys: [{ key: KEY, role: "read" }], cacheBytes: 2048 },
       });
-      await commitState(env, "m-1", "fault");
+      await commitState(env, "m-1", "fault", version);
       await msUntilSeen(small, "m-1", "fault");
       // /machines/m-1 is over 512 bytes: read, changed behind the cache, read again
       const read = async () =>

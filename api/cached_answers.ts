@@ -1,11 +1,14 @@
 /**
- * Middleware that answers a repeated read from memory. It runs after authentication, so a
- * request is refused or let through exactly as without it; it keeps only 200 answers of the reads
- * over the read models, keyed by the normalised request, for the version of the read models they
- * were read at; and it neither serves nor stores while that version is unknown.
+ * Answers a repeated read from memory, in front of the app. A request is answered from the cache
+ * only when it would pass the app's own checks unchanged (a GET without a body on a read of the
+ * read models, with a valid key where keys are needed) and an answer is stored for it at the
+ * read models' current version; everything else, errors and refusals included, goes through the
+ * app. What is stored is the app's final 200 answer with every header its middleware set (CSP,
+ * security headers, CORS), so a repeat differs only in its `X-Request-Id`.
  */
-import type { MiddlewareHandler } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AnswerCache, CachedAnswer } from "./answer_cache.ts";
+import { type ApiKey, keyOf } from "./auth.ts";
 import { wantsCsv } from "./csv.ts";
 import { etagOf, matchesEtag } from "./etag.ts";
 import type { ReadModelVersion } from "./read_model_version.ts";
@@ -14,21 +17,32 @@ import type { AppEnv } from "./_route.ts";
 /** Reads of the read models. Raw events come from the stream; `/stream` and the rest are live. */
 const CACHED_PATH = /^\/(signals\/[^/]+(\/[^/]+)?|machines(\/[^/]+)?|failures)$/;
 const REVALIDATE = "private, no-cache";
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+// Hono's requestId middleware keeps a client's id only when it has this form and length.
+const REQUEST_ID = /^[\w\-=]{1,128}$/;
+// Per request, never stored; the content headers do not belong on a 304.
+const PER_REQUEST = new Set(["x-request-id", "set-cookie", "etag", "cache-control"]);
+const CONTENT = new Set(["content-type", "content-disposition", "content-length"]);
 
-/** Whether a GET of `path` is answered from the cache. */
+/** Whether a GET of `path` may be answered from the cache. */
 export function isCachedPath(path: string): boolean {
   return CACHED_PATH.test(path);
 }
 
 /**
  * The cache key of a request: the path, the query parameters ordered by name (a repeated
- * parameter keeps the order of its values) and whether the answer is CSV by `Accept`.
+ * parameter keeps the order of its values), whether the answer is CSV by `Accept`, and the
+ * `Origin` (CORS headers depend on it).
  */
-export function answerKey(url: URL, accept: string | undefined): string {
-  const params = [...url.searchParams];
-  params.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const query = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
-  return `${url.pathname}?${query.join("&")}#${wantsCsv(undefined, accept) ? "csv" : "json"}`;
+export function answerKey(url: URL, headers: Headers): string {
+  let query = url.search;
+  if (query.includes("&")) {
+    const params = [...url.searchParams];
+    params.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    query = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  }
+  const format = wantsCsv(undefined, headers.get("accept") ?? undefined) ? "csv" : "json";
+  return `${url.pathname}?${query}#${format}#${headers.get("origin") ?? ""}`;
 }
 
 /** Cache figures for `/metrics`. */
@@ -40,72 +54,119 @@ export interface CacheCounts {
   stored: number;
 }
 
-/** The middleware over `cache`, keyed on `version`; `counts` is updated as it goes. */
-export function cachedAnswers(
-  cache: AnswerCache,
-  version: ReadModelVersion,
-  counts: CacheCounts,
-): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method !== "GET" || !isCachedPath(c.req.path)) return await next();
+/** What {@linkcode serveFromMemory} needs besides the app. */
+export interface MemoryOptions {
+  cache: AnswerCache;
+  version: ReadModelVersion;
+  counts: CacheCounts;
+  /** The keys a read needs one of; undefined when reads are open. */
+  keys: ApiKey[] | undefined;
+  /** The route pattern the app answered a request with (filled by its access-log middleware). */
+  routes: WeakMap<Request, string>;
+  /** Records a request answered from memory, as the app's access log and metrics would. */
+  record(
+    answer: { requestId: string; path: string; route: string; status: number; ms: number },
+  ): void;
+}
+
+/** Puts the cache in front of `app.fetch` (and so of `app.request`). */
+export function serveFromMemory(app: OpenAPIHono<AppEnv>, options: MemoryOptions): void {
+  const inner = app.fetch as (request: Request, ...rest: unknown[]) => Promise<Response>;
+  const { cache, version, counts, keys } = options;
+  const authorised = (header: string | null) => {
+    if (!keys) return true;
+    const match = BEARER.exec(header ?? "");
+    return match !== null && keyOf(match[1]!, keys) !== undefined;
+  };
+  app.fetch = async (request: Request, ...rest: unknown[]) => {
+    const started = performance.now();
+    if (request.method !== "GET" || request.body !== null) return await inner(request, ...rest);
+    const url = new URL(request.url);
+    if (!isCachedPath(url.pathname) || !authorised(request.headers.get("authorization"))) {
+      return await inner(request, ...rest);
+    }
     const before = version.current();
     if (before === undefined) {
       counts.bypassed++;
-      return await next();
+      return await inner(request, ...rest);
     }
-    const key = answerKey(new URL(c.req.url), c.req.header("accept"));
+    const key = answerKey(url, request.headers);
     const hit = cache.get(key, before);
     if (hit) {
       counts.hits++;
-      c.set("cachedRoute", hit.route);
-      if (matchesEtag(c.req.header("if-none-match"), hit.etag)) {
-        return new Response(null, {
-          status: 304,
-          headers: { etag: hit.etag, "cache-control": REVALIDATE },
-        });
-      }
-      return new Response(hit.body, { status: 200, headers: hit.headers });
+      return answerHit(hit, request, (requestId, status) =>
+        options.record({
+          requestId,
+          path: url.pathname,
+          route: hit.route,
+          status,
+          ms: performance.now() - started,
+        }));
     }
     counts.misses++;
-    await next();
-    const res = c.res;
-    if (res.status !== 200 || !res.body) return;
-    const route = c.req.routePath;
-    const headers = [...res.headers].filter(([name]) => name !== "etag" && name !== "set-cookie");
-    const store = (body: Uint8Array<ArrayBuffer>) => {
-      // Read at another version, the answer may predate a commit: it is not kept.
+    const response = await inner(request, ...rest);
+    const route = options.routes.get(request);
+    if (response.status !== 200 || !response.body || route === undefined) return response;
+    const headers = [...response.headers].filter(([name]) => !PER_REQUEST.has(name));
+    return teeBody(response, cache.maxEntryBytes, (body) => {
+      // Read while the version moved on, the answer may predate a commit: it is not kept.
       if (version.current() !== before) return;
       const etag = etagOf(body);
-      const answer: CachedAnswer = {
-        body,
-        headers: [...headers, ["etag", etag], ["cache-control", REVALIDATE]],
-        etag,
-        route,
-      };
-      if (cache.set(key, before, answer)) counts.stored++;
-    };
-    // The body passes through as it is produced (a CSV export streams) and is kept on the side
-    // until it outgrows the largest entry.
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const copy = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        controller.enqueue(chunk);
-        if (size > cache.maxEntryBytes) return;
-        size += chunk.byteLength;
-        chunks.push(chunk);
-      },
-      flush() {
-        if (size > cache.maxEntryBytes) return;
-        const body = new Uint8Array(size);
-        let at = 0;
-        for (const chunk of chunks) {
-          body.set(chunk, at);
-          at += chunk.byteLength;
-        }
-        store(body);
-      },
+      headers.push(["etag", etag], ["cache-control", REVALIDATE]);
+      if (cache.set(key, before, { body, headers, etag, route })) counts.stored++;
     });
-    c.res = new Response(res.body.pipeThrough(copy), { status: 200, headers: res.headers });
   };
+}
+
+function answerHit(
+  hit: CachedAnswer,
+  request: Request,
+  record: (requestId: string, status: number) => void,
+): Response {
+  const given = request.headers.get("x-request-id");
+  const requestId = given !== null && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  if (matchesEtag(request.headers.get("if-none-match") ?? undefined, hit.etag)) {
+    const headers = hit.headers.filter(([name]) => !CONTENT.has(name));
+    headers.push(["x-request-id", requestId]);
+    record(requestId, 304);
+    return new Response(null, { status: 304, headers });
+  }
+  const headers: [string, string][] = [...hit.headers, ["x-request-id", requestId]];
+  record(requestId, 200);
+  return new Response(hit.body, { status: 200, headers });
+}
+
+/**
+ * Passes the body through as it is produced (a CSV export streams) and hands a copy to `keep`
+ * once complete, unless it outgrew `maxBytes`. A client that goes away keeps nothing.
+ */
+function teeBody(
+  response: Response,
+  maxBytes: number,
+  keep: (body: Uint8Array<ArrayBuffer>) => void,
+): Response {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const copy = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      if (size > maxBytes) return;
+      size += chunk.byteLength;
+      chunks.push(chunk);
+    },
+    flush() {
+      if (size > maxBytes) return;
+      const body = new Uint8Array(size);
+      let at = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      keep(body);
+    },
+  });
+  return new Response(response.body!.pipeThrough(copy), {
+    status: response.status,
+    headers: response.headers,
+  });
 }

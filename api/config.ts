@@ -77,6 +77,10 @@ export const ApiEnv = SharedEnv.pick({
         "for repeated reads, until the next commit of the read models; 0 turns the cache off. " +
         "One answer may take at most a quarter of it.",
     ),
+  API_WORKERS: positiveInt(1).describe(
+    "Isolates serving the API on the same port (SO_REUSEPORT), each with its own connections, " +
+      "answer cache, `/metrics` counters and `/stream` caps; 1 serves from the main isolate only.",
+  ),
   CACHE_POLL_MS: positiveInt(50).describe(
     "With DATABASE_READ_URL: how often the replica's checkpoints are read to tell whether " +
       "cached answers are still current, in ms (on the primary, commits are notified instead).",
@@ -116,6 +120,7 @@ export interface ApiConfig {
   readReplicaMaxLagMs: number;
   cacheBytes: number;
   cachePollMs: number;
+  workers: number;
 }
 
 /** Reads the API configuration; throws a `ConfigError` naming the bad variable. */
@@ -157,5 +162,6 @@ export function loadApiConfig(
     readReplicaMaxLagMs: e.READ_REPLICA_MAX_LAG_MS,
     cacheBytes: e.API_CACHE_BYTES,
     cachePollMs: e.CACHE_POLL_MS,
+    workers: e.API_WORKERS,
   };
 }

@@ -1,21 +1,18 @@
 /**
  * Runs the HTTP API alone: reads config, applies the SQL migrations (so the API may start before
- * the projector), connects to PostgreSQL and NATS, and serves `createApp` on `PORT` until SIGINT
- * or SIGTERM.
+ * the projector), then serves `createApp` on `PORT` until SIGINT or SIGTERM, in this isolate and,
+ * with `API_WORKERS` above 1, in as many isolates in all, sharing the port.
  * @module
  */
-import { connectNats, createLogger, retry, runService } from "../lib/mod.ts";
+import { createLogger, type Logger, retry, runService } from "../lib/mod.ts";
 import { migrate } from "../projector/mod.ts";
-import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
 import { createSql } from "./db.ts";
-import { listenForCommits } from "./read_model_version.ts";
-import { watchReplica } from "./replica.ts";
-import { pollCheckpoints } from "./replica_version.ts";
+import { serveApi } from "./serve.ts";
 
 async function migrateWithRetry(
   sql: ReturnType<typeof createSql>,
-  logger: ReturnType<typeof createLogger>,
+  logger: Logger,
   signal: AbortSignal,
 ): Promise<void> {
   const applied = await retry(() => migrate(sql), {
@@ -28,6 +25,39 @@ async function migrateWithRetry(
   if (applied.length > 0) logger.info("migrations applied", { versions: applied });
 }
 
+/** Starts a worker isolate serving the same port; resolves once it listens. */
+function startWorker(logger: Logger): Promise<Worker> {
+  const worker = new Worker(new URL("./serve_worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  return new Promise((resolve, reject) => {
+    worker.onerror = (event) => {
+      event.preventDefault();
+      logger.error("API worker failed", { error: event.message });
+      reject(new Error(`API worker failed: ${event.message}`));
+    };
+    worker.onmessage = (event) => {
+      if (event.data === "listening") resolve(worker);
+    };
+  });
+}
+
+/** Asks a worker to stop, and waits until it has (at most `ms`). */
+function stopWorker(worker: Worker, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    worker.onmessage = (event) => {
+      if (event.data === "stopped") done();
+    };
+    worker.postMessage("stop");
+    function done() {
+      clearTimeout(timer);
+      worker.terminate();
+      resolve();
+    }
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const logger = createLogger("api", config.logLevel);
@@ -36,64 +66,34 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
 
+  // Once, before any isolate serves.
   const sql = createSql(config.databaseUrl, {
-    timeoutMs: config.queryTimeoutMs,
-    max: config.dbPoolSize,
+    max: 1,
     connectTimeoutMs: config.dbConnectTimeoutMs,
   });
-  await migrateWithRetry(sql, logger, shutdown.signal);
-  const nats = await connectNats(config.natsUrl, { name: "signals-api", logger });
+  try {
+    await migrateWithRetry(sql, logger, shutdown.signal);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
   if (!config.apiKeys.some((k) => k.role === "admin")) {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
   // Replay jobs are only recorded here; `deno task replay --worker` runs them.
-  // Reads go to the replica when there is one; migrations, admin and replay stay on the primary.
-  const readSql = config.databaseReadUrl
-    ? createSql(config.databaseReadUrl, {
-      timeoutMs: config.queryTimeoutMs,
-      max: config.dbPoolSize,
-      connectTimeoutMs: config.dbConnectTimeoutMs,
-    })
-    : undefined;
-  const replica = readSql
-    ? watchReplica(readSql, { maxLagMs: config.readReplicaMaxLagMs })
-    : undefined;
-  // Cached answers follow the read models: commits are notified on the primary; a replica cannot
-  // LISTEN, so its checkpoints are read on a short timer over a connection of their own.
-  const pollSql = config.databaseReadUrl && config.cacheBytes > 0
-    ? createSql(config.databaseReadUrl, { max: 1, connectTimeoutMs: config.dbConnectTimeoutMs })
-    : undefined;
-  const readModelVersion = config.cacheBytes === 0
-    ? undefined
-    : pollSql
-    ? pollCheckpoints(pollSql, { intervalMs: config.cachePollMs, replica })
-    : listenForCommits(config.databaseUrl, {
-      logger,
-      connectTimeoutMs: config.dbConnectTimeoutMs,
-    });
-  const app = createApp({
-    sql: readSql ?? sql,
-    primarySql: sql,
-    replica,
-    readModelVersion,
-    nats,
+  const workers: Promise<Worker>[] = [];
+  const serving = serveApi(config, {
     logger,
     signal: shutdown.signal,
-    settings: config,
+    reusePort: config.workers > 1,
+    onListen: () => {
+      for (let i = 1; i < config.workers; i++) workers.push(startWorker(logger));
+    },
   });
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.hostname,
-    signal: shutdown.signal,
-    onListen: ({ hostname, port }) =>
-      logger.info("listening", { url: `http://${hostname}:${port}` }),
-  }, app.fetch);
-  await server.finished;
-  await readModelVersion?.stop();
-  await pollSql?.end({ timeout: 5 });
-  replica?.stop();
-  await readSql?.end({ timeout: 5 });
-  await Promise.allSettled([nats.drain(), sql.end({ timeout: 5 })]);
+  await serving;
+  const started = await Promise.allSettled(workers);
+  await Promise.all(
+    started.map((w) => w.status === "fulfilled" ? stopWorker(w.value, 10_000) : undefined),
+  );
   logger.info("stopped");
 }
 

@@ -41,21 +41,30 @@ export class HttpMetrics {
 
   /** Records one finished request. */
   observe(route: string, method: string, status: number, seconds: number): void {
-    const labels = { route, method, status: String(status) };
-    const key = labelText(labels);
-    const counter = this.#counts.get(key) ?? { labels, value: 0 };
+    // Plain keys: the label text is only built for a series' first request.
+    const hKey = `${route} ${method}`;
+    const key = `${hKey} ${status}`;
+    let counter = this.#counts.get(key);
+    if (!counter) {
+      counter = { labels: { route, method, status: String(status) }, value: 0 };
+      this.#counts.set(key, counter);
+    }
     counter.value++;
-    this.#counts.set(key, counter);
-    const hLabels = { route, method };
-    const hKey = labelText(hLabels);
-    const histogram = this.#histograms.get(hKey) ??
-      { labels: hLabels, buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
-    LATENCY_BUCKETS.forEach((le, i) => {
-      if (seconds <= le) histogram.buckets[i]!++;
-    });
+    let histogram = this.#histograms.get(hKey);
+    if (!histogram) {
+      histogram = {
+        labels: { route, method },
+        buckets: LATENCY_BUCKETS.map(() => 0),
+        sum: 0,
+        count: 0,
+      };
+      this.#histograms.set(hKey, histogram);
+    }
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]!) histogram.buckets[i]!++;
+    }
     histogram.sum += seconds;
     histogram.count++;
-    this.#histograms.set(hKey, histogram);
   }
 
   /** Prometheus text lines. */

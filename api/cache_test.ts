@@ -143,6 +143,21 @@ Deno.test("answer cache: repeats come from memory, and every commit is seen at o
       },
     );
 
+    await t.step("concurrent misses of one answer read it once", async () => {
+      const stored = async () => {
+        const text = await (await app.request("/metrics")).text();
+        return Number(/api_cache_answers_total\{outcome="stored"\} (\d+)/.exec(text)?.[1]);
+      };
+      await commitState(env, "m-1", "idle", version);
+      const before = await stored();
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => app.request("/machines?limit=50", { headers: auth })),
+      );
+      const bodies = await Promise.all(answers.map((r) => r.text()));
+      equal(new Set(bodies).size, 1);
+      equal(await stored(), before + 1);
+    });
+
     await t.step("a cached answer never goes to a request without a valid key", async () => {
       equal(await stateOf(app, "m-1"), "idle");
       const refused: Record<string, string>[] = [{}, { authorization: "Bearer not-a-key-at-all" }];

@@ -73,6 +73,7 @@ export interface MemoryOptions {
 export function serveFromMemory(app: OpenAPIHono<AppEnv>, options: MemoryOptions): void {
   const inner = app.fetch as (request: Request, ...rest: unknown[]) => Promise<Response>;
   const { cache, version, counts, keys } = options;
+  const fills = new Map<string, Fill>();
   const authorised = (header: string | null) => {
     if (!keys) return true;
     const match = BEARER.exec(header ?? "");
@@ -91,31 +92,85 @@ export function serveFromMemory(app: OpenAPIHono<AppEnv>, options: MemoryOptions
       return await inner(request, ...rest);
     }
     const key = answerKey(url, request.headers);
-    const hit = cache.get(key, before);
+    const filling = `${before}\n${key}`;
+    let hit = cache.get(key, before);
+    const pending = hit ? undefined : fills.get(filling);
+    if (pending) {
+      // The same answer is being read already: wait for it rather than read it again (after a
+      // commit, every client of a popular read misses at once).
+      await pending.wait(FILL_WAIT_MS);
+      const now = version.current();
+      hit = now === undefined ? undefined : cache.get(key, now);
+    }
     if (hit) {
       counts.hits++;
+      const { route } = hit;
       return answerHit(hit, request, (requestId, status) =>
         options.record({
           requestId,
           path: url.pathname,
-          route: hit.route,
+          route,
           status,
           ms: performance.now() - started,
         }));
     }
     counts.misses++;
-    const response = await inner(request, ...rest);
+    const fill: Fill | undefined = pending ? undefined : new Fill(() => {
+      if (fills.get(filling) === fill) fills.delete(filling);
+    });
+    if (fill) fills.set(filling, fill);
+    let response: Response;
+    try {
+      response = await inner(request, ...rest);
+    } catch (error) {
+      fill?.done();
+      throw error;
+    }
     const route = options.routes.get(request);
-    if (response.status !== 200 || !response.body || route === undefined) return response;
+    if (response.status !== 200 || !response.body || route === undefined) {
+      fill?.done();
+      return response;
+    }
     const headers = [...response.headers].filter(([name]) => !PER_REQUEST.has(name));
     return teeBody(response, cache.maxEntryBytes, (body) => {
       // Read while the version moved on, the answer may predate a commit: it is not kept.
-      if (version.current() !== before) return;
-      const etag = etagOf(body);
-      headers.push(["etag", etag], ["cache-control", REVALIDATE]);
-      if (cache.set(key, before, { body, headers, etag, route })) counts.stored++;
+      if (body && version.current() === before) {
+        const etag = etagOf(body);
+        headers.push(["etag", etag], ["cache-control", REVALIDATE]);
+        if (cache.set(key, before, { body, headers, etag, route })) counts.stored++;
+      }
+      fill?.done();
     });
   };
+}
+
+/** Longest a request waits for the same answer being read by another, in ms. */
+const FILL_WAIT_MS = 2000;
+
+/** An answer being read: those asking for the same wait until it is stored, or give up. */
+class Fill {
+  readonly #done: Promise<void>;
+  #resolve!: () => void;
+  constructor(readonly onDone: () => void) {
+    this.#done = new Promise((resolve) => this.#resolve = resolve);
+  }
+  /** The answer is stored, or will not be. */
+  done(): void {
+    this.onDone();
+    this.#resolve();
+  }
+  /** Waits for {@linkcode done}, at most `ms`; past it the reader is taken to be gone. */
+  async wait(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.onDone();
+        resolve();
+      }, ms);
+    });
+    await Promise.race([this.#done, late]);
+    clearTimeout(timer);
+  }
 }
 
 function answerHit(
@@ -138,12 +193,12 @@ function answerHit(
 
 /**
  * Passes the body through as it is produced (a CSV export streams) and hands a copy to `keep`
- * once complete, unless it outgrew `maxBytes`. A client that goes away keeps nothing.
+ * once complete (undefined when it outgrew `maxBytes`). A client that goes away keeps nothing.
  */
 function teeBody(
   response: Response,
   maxBytes: number,
-  keep: (body: Uint8Array<ArrayBuffer>) => void,
+  keep: (body: Uint8Array<ArrayBuffer> | undefined) => void,
 ): Response {
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -155,7 +210,7 @@ function teeBody(
       chunks.push(chunk);
     },
     flush() {
-      if (size > maxBytes) return;
+      if (size > maxBytes) return keep(undefined);
       const body = new Uint8Array(size);
       let at = 0;
       for (const chunk of chunks) {

@@ -1,7 +1,7 @@
 /** Fills the log to the size the replay and API rows are measured at. */
 import postgres from "postgres";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { STREAM_NAME } from "../events/mod.ts";
+import { ensureStream, STREAM_NAME } from "../events/mod.ts";
 import { connectNats, createLogger } from "../lib/mod.ts";
 import { runProducer } from "../producer/mod.ts";
 import type { BenchContext } from "./context.ts";
@@ -23,6 +23,8 @@ export async function topUp(context: BenchContext): Promise<BenchRow[]> {
   const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const jsm = await jetstreamManager(nc);
+    // A run of some steps only (`--only`) has not published the stream into being.
+    await ensureStream(jsm);
     const { state } = await jsm.streams.info(STREAM_NAME);
     const missing = context.sizes.logEvents - state.messages;
     if (missing > 0) {

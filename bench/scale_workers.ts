@@ -1,7 +1,8 @@
 /**
  * Projector workers sharing the read models: catch-up of the same log with 1, 2 and 3 workers
- * (each on a fresh copy of the empty schema), the CPU they spend per event, and how long a
- * SIGKILLed worker's read models stay unowned.
+ * (each on a fresh copy of the empty schema) with the heavy read models split into partitions,
+ * and with 3 workers on whole read models as before partitions; the CPU they spend per event, how
+ * many workers wrote the split read models, and how long a SIGKILLed worker's units stay unowned.
  */
 import postgres, { type Sql } from "postgres";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -11,6 +12,7 @@ import { ensureStream, STREAM_NAME } from "../events/mod.ts";
 import { connectNats, createLogger } from "../lib/mod.ts";
 import { migrate } from "../projector/migrate.ts";
 import { REGISTRY } from "../projector/registry.ts";
+import { DEFAULT_PARTITIONS, projectionOfUnit } from "../projector/partitions.ts";
 import { lowestCheckpoint } from "../projector/store/checkpoints.ts";
 import { runProducer } from "../producer/mod.ts";
 import { type SpawnedService, spawnService } from "../testing/mod.ts";
@@ -20,6 +22,7 @@ import type { BenchRow } from "./table.ts";
 const FROM_MS = Date.UTC(2026, 10, 20);
 const quiet = createLogger("bench", "error");
 const CLK_TCK = 100;
+const PARTITIONS = DEFAULT_PARTITIONS;
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 async function cpuSeconds(pid: number): Promise<number> {
@@ -35,14 +38,25 @@ function worker(env: Record<string, string>, name: string): SpawnedService {
   });
 }
 
-/** Catches `last` events up with `count` workers on database `url`: seconds and CPU seconds. */
+/** One catch-up: its time, its workers' CPU, and how many workers wrote each split read model. */
+interface CatchUp {
+  seconds: number;
+  cpu: number;
+  writers: Map<string, number>;
+}
+
+/** Catches `last` events up with `count` workers on database `url`, `partitions` per split model. */
 async function catchUp(
   natsUrl: string,
   url: string,
-  o: { count: number; last: number },
-): Promise<{ seconds: number; cpu: number }> {
+  o: { count: number; last: number; partitions: number },
+): Promise<CatchUp> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
-  const env = { NATS_URL: natsUrl, DATABASE_URL: url };
+  const env = {
+    NATS_URL: natsUrl,
+    DATABASE_URL: url,
+    PROJECTOR_PARTITIONS: String(o.partitions),
+  };
   const started = performance.now();
   const workers = Array.from({ length: o.count }, (_, i) => worker(env, `bench${o.count}w${i}`));
   try {
@@ -57,7 +71,14 @@ async function catchUp(
       (a, b) => a + b,
       0,
     );
-    return { seconds, cpu };
+    const wrote = await sql<{ unit: string; owner: string }[]>`
+      SELECT DISTINCT unit, owner FROM projector_lease_history WHERE batches > 0`;
+    const writers = new Map<string, number>();
+    for (const d of REGISTRY.filter((d) => d.partitionable)) {
+      const owners = wrote.filter((w) => projectionOfUnit(w.unit) === d.name).map((w) => w.owner);
+      writers.set(d.name, new Set(owners).size);
+    }
+    return { seconds, cpu, writers };
   } finally {
     for (const w of workers) await w.stop("SIGTERM");
     await sql.end();
@@ -119,15 +140,22 @@ export async function scaleWorkerRows(context: BenchContext): Promise<BenchRow[]
       max: 1,
       onnotice: () => {},
     });
+    // 1, 2 and 3 workers with the default partitions, then 3 with every read model whole.
+    const plans = [
+      { count: 1, partitions: PARTITIONS },
+      { count: 2, partitions: PARTITIONS },
+      { count: 3, partitions: PARTITIONS },
+      { count: 3, partitions: 1 },
+    ];
     const urls: string[] = [];
-    for (const count of [1, 2, 3]) {
-      await template.unsafe(`CREATE DATABASE bench_workers_${count} TEMPLATE signals`);
-      urls.push(stack.databaseUrl.replace(/\/signals$/, `/bench_workers_${count}`));
+    for (const [i] of plans.entries()) {
+      await template.unsafe(`CREATE DATABASE bench_workers_${i} TEMPLATE signals`);
+      urls.push(stack.databaseUrl.replace(/\/signals$/, `/bench_workers_${i}`));
     }
     await template.end();
-    const runs: { seconds: number; cpu: number }[] = [];
+    const runs: CatchUp[] = [];
     for (const [i, url] of urls.entries()) {
-      runs.push(await catchUp(stack.natsUrl, url, { count: i + 1, last }));
+      runs.push(await catchUp(stack.natsUrl, url, { ...plans[i]!, last }));
     }
     const sql = postgres(urls[0]!, { max: 1, onnotice: () => {} });
     const env = { NATS_URL: stack.natsUrl, DATABASE_URL: urls[0]! };
@@ -138,22 +166,29 @@ export async function scaleWorkerRows(context: BenchContext): Promise<BenchRow[]
       await sql.end();
     }
     const rate = (run: { seconds: number }) => last / run.seconds;
-    const rows: BenchRow[] = runs.map((run, i) => ({
-      id: `S3${"abc"[i]}`,
-      what: `Projector catch-up, ${i + 1} worker${i ? "s" : ""}, ${
-        last.toLocaleString("en-US")
-      } events`,
-      value: rate(run),
-      unit: "events/s",
-      basis: { kind: "event rate", count: last, of: "events" },
-      baseline: i === 0 ? undefined : rate(runs[0]!),
-      baselineWhat: i === 0 ? undefined : "one worker, same log, same run",
-      target: "reported",
-      note: `${(run.cpu / last * 1e6).toFixed(0)} µs CPU per event (all workers), ` +
-        `${run.cpu.toFixed(1)} CPU s in ${
-          run.seconds.toFixed(1)
-        } s on ${navigator.hardwareConcurrency} cores`,
-    }));
+    const rows: BenchRow[] = runs.map((run, i) => {
+      const { count, partitions } = plans[i]!;
+      const split = partitions > 1
+        ? `${partitions} partitions per split read model`
+        : "read models whole (PROJECTOR_PARTITIONS=1)";
+      return {
+        id: `S3${"abcd"[i]}`,
+        what: `Projector catch-up, ${count} worker${count > 1 ? "s" : ""}, ${split}, ${
+          last.toLocaleString("en-US")
+        } events`,
+        value: rate(run),
+        unit: "events/s",
+        basis: { kind: "event rate", count: last, of: "events" },
+        baseline: i === 0 ? undefined : rate(runs[0]!),
+        baselineWhat: i === 0 ? undefined : "one worker, same log, same run",
+        target: "reported",
+        note: `${(run.cpu / last * 1e6).toFixed(0)} µs CPU per event (all workers), ` +
+          `${run.cpu.toFixed(1)} CPU s in ${
+            run.seconds.toFixed(1)
+          } s on ${navigator.hardwareConcurrency} cores; workers that wrote ` +
+          [...run.writers].map(([p, n]) => `${p}: ${n}`).join(", "),
+      };
+    });
     rows.push({
       id: "S4",
       what: "Failover: SIGKILL of a projector worker → its read models held again",

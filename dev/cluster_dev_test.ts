@@ -4,6 +4,10 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { STREAM_NAME } from "../events/mod.ts";
 import { REGISTRY } from "../projector/registry.ts";
+import { DEFAULT_PARTITIONS, unitsOf } from "../projector/partitions.ts";
+
+// The read models and the partitions of the split ones: the units the workers share.
+const UNITS = unitsOf(REGISTRY, () => DEFAULT_PARTITIONS).length;
 import { freePort, isListening, waitUntil } from "./ports.ts";
 import type { SpawnedService } from "../testing/mod.ts";
 import { apiKeyOf, freePortRun, getJson, powerRows, startClusterDev, stopDev } from "./_dev_run.ts";
@@ -54,7 +58,7 @@ Deno.test({
         const shown = shownOf();
         return health.status === 200 && shown?.natsNodes.length === 3 &&
           shown.workers.length === 2 &&
-          shown.workers.flatMap((w) => w.owns).length === REGISTRY.length &&
+          shown.workers.flatMap((w) => w.owns).length === UNITS &&
           shown.replica.status === "ok";
       }, 90_000).catch(() => {});
       const { status, body } = health;
@@ -62,7 +66,7 @@ Deno.test({
       equal(status, 200, JSON.stringify(body));
       equal(shown.natsNodes.length, 3, JSON.stringify(shown));
       equal(shown.workers.length, 2, JSON.stringify(shown));
-      equal(shown.workers.flatMap((w) => w.owns).length, REGISTRY.length, JSON.stringify(shown));
+      equal(shown.workers.flatMap((w) => w.owns).length, UNITS, JSON.stringify(shown));
       equal(shown.replica.status, "ok", JSON.stringify(shown));
       // the stream lives on all three nodes, one of them leading
       const nc = await connect({ servers: natsUrls });
@@ -97,13 +101,13 @@ Deno.test({
         onnotice: () => {},
       });
       try {
-        await waitUntil("two workers holding every read model", async () => {
+        await waitUntil("two workers holding every unit", async () => {
           const [row] = await primary<{ workers: number; held: number; owners: number }[]>`
             SELECT (SELECT count(*)::int FROM projector_workers
                     WHERE expires_at > clock_timestamp()) AS workers,
               count(*)::int AS held, count(DISTINCT owner)::int AS owners
             FROM projector_leases WHERE expires_at > clock_timestamp()`.catch(() => []);
-          return row?.workers === 2 && row.held === REGISTRY.length && row.owners === 2;
+          return row?.workers === 2 && row.held === UNITS && row.owners === 2;
         }, 30_000);
       } finally {
         await primary.end();

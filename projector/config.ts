@@ -1,6 +1,7 @@
 /** The projector's configuration, read from the environment once (see `lib/config.ts`). */
 import { z } from "zod";
 import { type LogLevel, parseEnv, positiveInt, SharedEnv } from "../lib/mod.ts";
+import { DEFAULT_PARTITIONS, MAX_PARTITIONS } from "./partitions.ts";
 
 /** Every projector variable, with its default and description. */
 export const ProjectorEnv = SharedEnv.pick({
@@ -20,6 +21,14 @@ export const ProjectorEnv = SharedEnv.pick({
   ),
   PROJECTOR_STATUS_MS: positiveInt(1000).describe(
     "How often the projector writes its heartbeat and rate to projector_status, in ms.",
+  ),
+  PROJECTOR_PARTITIONS: positiveInt(DEFAULT_PARTITIONS).pipe(
+    z.number().max(MAX_PARTITIONS, `must be at most ${MAX_PARTITIONS}`),
+  ).describe(
+    "Partitions (by machine id) of each read model that can be split (power_minutes, " +
+      "sensor_readings); each is a lease unit with its own checkpoint, so several workers " +
+      "share one read model. Fixed per database once a projector started: another value stops " +
+      "start-up. 1 keeps them whole.",
   ),
   STREAM_REPLICAS: positiveInt(1).describe(
     "Copies of the SIGNALS stream in a JetStream cluster, should the projector create it or " +
@@ -43,6 +52,8 @@ export interface ProjectorConfig {
   consumerName: string;
   /** How often `projector_status` is written, in ms. */
   statusIntervalMs: number;
+  /** Partitions of each read model that can be split; fixed per database. @default 4 */
+  partitions?: number;
   /** Copies of the stream in a JetStream cluster, should this projector create or raise it. */
   streamReplicas?: number;
 }
@@ -62,5 +73,6 @@ export function loadProjectorConfig(
     consumerName: e.PROJECTOR_CONSUMER,
     statusIntervalMs: e.PROJECTOR_STATUS_MS,
     streamReplicas: e.STREAM_REPLICAS,
+    partitions: e.PROJECTOR_PARTITIONS,
   };
 }

@@ -26,6 +26,8 @@ Deno.test("projector config has defaults and names a bad variable", async (t) =>
     const config = loadProjectorConfig({ PROJECTOR_BATCH_SIZE: "500", SIGNING_KEY: "k" });
     equal(config.batchSize, 500);
     equal(config.signingKey, "k");
+    equal(loadProjectorConfig({}).partitions, 4);
+    equal(loadProjectorConfig({ PROJECTOR_PARTITIONS: "8" }).partitions, 8);
   });
   for (
     const [variable, value] of [
@@ -34,6 +36,9 @@ Deno.test("projector config has defaults and names a bad variable", async (t) =>
       ["DATABASE_URL", "mysql://x"],
       ["NATS_URL", "not a url"],
       ["PROJECTOR_CONSUMER", "a.b"],
+      ["PROJECTOR_PARTITIONS", "0"],
+      ["PROJECTOR_PARTITIONS", "2000"],
+      ["PROJECTOR_PARTITIONS", "two"],
     ]
   ) {
     await t.step(`${variable}=${value} is refused with the variable's name`, () => {

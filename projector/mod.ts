@@ -65,6 +65,13 @@ export {
   tableIn,
 } from "./store/schema.ts";
 export { readViews } from "./store/read_views.ts";
+export * from "./partitions.ts";
+export {
+  liveUnitNames,
+  liveUnitsOf,
+  readPartitions,
+  recordPartitions,
+} from "./store/partitions.ts";
 export {
   type ProjectorHealth,
   type ProjectorStatus,

@@ -105,6 +105,11 @@ export interface ProjectionDefinition<R, N extends string = string> {
   readonly seed: ShadowSeeding;
   /** Rows carried between batches, when the fold needs them. @default none */
   readonly carried?: CarriedRows<R>;
+  /**
+   * Whether a row depends on the events of one machine only, so the read model may be split into
+   * partitions by machine id, each written by its own worker (see `partitions.ts`). @default false
+   */
+  readonly partitionable?: boolean;
 }
 
 /** A definition of any row type, as the loop, the writer and the replay hold them. */
@@ -151,7 +156,10 @@ export interface HistoryRow {
  * as stored, and seeded for a rebuild from a point by copying the rows of earlier events.
  */
 export function historyProjection<const N extends string, R extends HistoryRow>(
-  parts: Pick<ProjectionDefinition<R, N>, "name" | "canHandle" | "project" | "write">,
+  parts: Pick<
+    ProjectionDefinition<R, N>,
+    "name" | "canHandle" | "project" | "write" | "partitionable"
+  >,
 ): ProjectionDefinition<R, N> {
   return {
     ...parts,

@@ -14,6 +14,8 @@ import { guardPostgresSocketFaults } from "./_guard.ts";
 import type { OnBatch } from "./_loop.ts";
 import { newWorkerInfo, runLeasedWorker } from "./leases/worker.ts";
 import { type ProjectionRef, resolveProjections } from "./registry.ts";
+import { DEFAULT_PARTITIONS, unitsOf } from "./partitions.ts";
+import { recordPartitions } from "./store/partitions.ts";
 
 /** Options of {@linkcode runProjector}. */
 export interface RunOptions {
@@ -45,6 +47,13 @@ export async function runProjector(
   let nc: NatsConnection | undefined;
   try {
     if (!(await retrying(() => migrate(sql), { what: "postgres", logger, signal }))) return;
+    const definitions = resolveProjections(options.projections);
+    const partitions = config.partitions ?? DEFAULT_PARTITIONS;
+    const recorded = await retrying(async () => {
+      await recordPartitions(sql, definitions, partitions);
+      return true;
+    }, { what: "postgres", logger, signal, fatal: (error) => error instanceof ConfigError });
+    if (!recorded) return;
     nc = await untilAborted(
       connectNats(config.natsUrl, { name: config.consumerName, logger }),
       signal,
@@ -65,7 +74,7 @@ export async function runProjector(
       logger,
       signal,
       onBatch: options.onBatch,
-      units: resolveProjections(options.projections).map((d) => d.name),
+      units: unitsOf(definitions, () => partitions),
       worker: newWorkerInfo(config.consumerName),
     });
   } finally {

@@ -4,7 +4,7 @@
  * live tables, all in one snapshot, and only events at or after the point are replayed.
  */
 import type { Sql } from "postgres";
-import { type AnyProjection, LIVE_SCHEMA, tableIn } from "../projector/mod.ts";
+import { type AnyProjection, LIVE_SCHEMA, projectionOfUnit, tableIn } from "../projector/mod.ts";
 
 /** How one projection is rebuilt. */
 export interface ProjectionPlan {
@@ -41,7 +41,13 @@ export async function seedFromLive(
     await tx`SET LOCAL statement_timeout = 0`;
     const rows = await tx<{ projection: string; last_seq: string | number }[]>`
       SELECT projection, last_seq FROM ${tableIn(tx, LIVE_SCHEMA, "projection_checkpoints")}`;
-    const liveSeq = new Map(rows.map((r) => [r.projection, Number(r.last_seq)]));
+    // A split read model is as far as its lowest partition: only that far is every row known.
+    const liveSeq = new Map<string, number>();
+    for (const r of rows) {
+      const projection = projectionOfUnit(r.projection);
+      const seq = Number(r.last_seq);
+      liveSeq.set(projection, Math.min(seq, liveSeq.get(projection) ?? seq));
+    }
     // Every event up to the lowest live checkpoint is in the live event ledger, which the
     // shadow's ledger relies on below its start: no point goes past it.
     const liveFloor = liveSeq.size > 0 ? Math.min(...liveSeq.values()) : 0;

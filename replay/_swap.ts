@@ -12,9 +12,11 @@ import {
   decodeBatch,
   type DecodedBatch,
   type LedgerFallback,
+  liveUnitsOf,
   loadCarried,
   lockCheckpoints,
   projectBatch,
+  projectionOfUnit,
   writeChanges,
 } from "../projector/mod.ts";
 import { type Logger, retry } from "../lib/mod.ts";
@@ -79,10 +81,15 @@ async function swapOnce(
   return await sql.begin(async (tx) => {
     await tx`SET LOCAL statement_timeout = 0`;
     await tx`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs ?? 3000}ms`}, true)`;
-    const live = await lockCheckpoints(tx, projections, "public");
+    // Live, a split read model has a checkpoint per partition; the shadow was built whole.
+    const units = await liveUnitsOf(
+      tx,
+      options.projections.filter((d) => projections.includes(d.name)),
+    );
+    const live = await lockCheckpoints(tx, units.map((u) => u.name), "public");
     const mine = await lockCheckpoints(tx, projections, shadow);
     const gap = await applyGap(tx, shadow, {
-      projections: options.projections.filter((d) => projections.includes(d.name)),
+      units,
       ledger: options.ledger,
       nats: options.nats,
       signingKey: options.signingKey,
@@ -107,16 +114,27 @@ async function swapOnce(
     // A full rebuild knows the latest event time itself; a partial one only saw events after
     // the point, and the live value covers the ones before it.
     const full = options.plans.filter((p) => p.mode === "full").map((p) => p.projection);
-    const [row] = await tx<{ last_seq: string | number }[]>`
+    // Each live unit goes on from the shadow's checkpoint, or from its own where the gap brought
+    // the shadow's rows of that unit up to it (the shadow then has a row of the unit too).
+    const shadowCheckpoints = tx(`${shadow}.projection_checkpoints`);
+    const rows = await tx<{ last_seq: string | number }[]>`
       UPDATE public.projection_checkpoints c SET
         last_seq = s.last_seq,
-        last_event_at = CASE WHEN c.projection = ANY(${full}::text[]) THEN s.last_event_at
+        last_event_at = CASE WHEN s.projection = ANY(${full}::text[]) THEN s.last_event_at
           ELSE GREATEST(c.last_event_at, s.last_event_at) END,
         updated_at = now()
-      FROM ${tx(`${shadow}.projection_checkpoints`)} s
-      WHERE c.projection = s.projection AND c.projection = ANY(${projections as string[]}::text[])
+      FROM (
+        SELECT u.unit, u.projection, GREATEST(w.last_seq, g.last_seq) AS last_seq,
+          GREATEST(w.last_event_at, g.last_event_at) AS last_event_at
+        FROM unnest(${units.map((u) => u.name)}::text[],
+          ${units.map((u) => projectionOfUnit(u.name))}::text[]) AS u(unit, projection)
+        JOIN ${shadowCheckpoints} w ON w.projection = u.projection
+        LEFT JOIN ${shadowCheckpoints} g ON g.projection = u.unit AND u.unit <> u.projection
+      ) s
+      WHERE c.projection = s.unit
       RETURNING c.last_seq`;
-    return { ...gap, checkpoint: Number(row?.last_seq ?? 0) };
+    const checkpoint = Math.max(0, ...rows.map((r) => Number(r.last_seq)));
+    return { ...gap, checkpoint };
   }) as SwapResult;
 }
 
@@ -140,23 +158,31 @@ async function refuseDependentViews(tx: TransactionSql, tables: readonly string[
   }
 }
 
+/**
+ * Applies to the shadow what the live projector committed past the shadow's checkpoint, unit by
+ * unit (a partition of a split read model only for its machines, up to its own checkpoint).
+ */
 async function applyGap(
   tx: TransactionSql,
   shadow: string,
   options: {
-    projections: readonly AnyProjection[];
+    /** The live units of the rebuilt read models. */
+    units: readonly AnyProjection[];
     ledger?: LedgerFallback;
+    /** Checkpoints by live unit. */
     live: Map<string, number>;
+    /** Checkpoints by read model in the shadow. */
     mine: Map<string, number>;
     nats: NatsConnection;
     signingKey?: string;
   },
 ): Promise<{ gapEvents: number; rowsWritten: number }> {
   const target = Math.max(...options.live.values());
-  const behind = [...options.mine].filter(([p, seq]) => (options.live.get(p) ?? 0) > seq);
+  const shadowSeq = (unit: string) => options.mine.get(projectionOfUnit(unit)) ?? 0;
+  const behind = [...options.live].filter(([unit, seq]) => seq > shadowSeq(unit));
   if (behind.length === 0) return { gapEvents: 0, rowsWritten: 0 };
   // A fresh reader from the shadow's checkpoint, so a swap tried again reads the gap again.
-  const from = Math.min(...behind.map(([, seq]) => seq)) + 1;
+  const from = Math.min(...behind.map(([unit]) => shadowSeq(unit))) + 1;
   const reader = await StreamReader.open(options.nats, { startSeq: from });
   const messages = await reader.readThrough(target).finally(() => reader.close());
   // Copies of known events are dropped once for every projection, as the live writer does.
@@ -168,15 +194,14 @@ async function applyGap(
   let rowsWritten = 0;
   // Each projection stops exactly at its own live checkpoint; later events are the live
   // projector's to apply after the swap.
-  for (const [projection] of behind) {
-    const until = options.live.get(projection)!;
+  for (const [unit, until] of behind) {
     const batch: DecodedBatch = {
       events: decoded.events.filter((e) => e.seq <= until),
       deadLetters: decoded.deadLetters.filter((d) => d.seq <= until),
       lastSeq: until,
     };
-    const checkpoints = new Map([[projection, options.mine.get(projection)!]]);
-    const projections = options.projections.filter((d) => d.name === projection);
+    const checkpoints = new Map([[unit, shadowSeq(unit)]]);
+    const projections = options.units.filter((d) => d.name === unit);
     const carried = await loadCarried(tx, batch, { checkpoints, projections, schema: shadow });
     const changes = projectBatch(batch, { checkpoints, carried, projections });
     await writeChanges(tx, changes, { schema: shadow, projections });

@@ -70,6 +70,11 @@ Deno.test("rebuilds while the producer publishes and the live projector runs los
     });
     const views = await readViews(env.sql);
     deepEqual(views, await cleanViews(env.nats));
+    // (of a live projector that wrote power_minutes in four partitions, each swapped in)
+    const units = await env.sql<{ projection: string }[]>`
+      SELECT projection FROM projection_checkpoints WHERE projection LIKE 'power_minutes%'
+      ORDER BY projection`;
+    deepEqual(units.map((u) => u.projection), [0, 1, 2, 3].map((i) => `power_minutes#${i}`));
     // and the event and sample counts equal the stream's
     const { events } = decodeBatch(await readStream(env.nats), { signingKey: TEST_KEY });
     const count = (type: string) => events.filter((e) => e.event.type === type).length;

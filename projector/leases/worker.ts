@@ -11,6 +11,8 @@ import { sleep } from "../../lib/mod.ts";
 import { consumeLoop, type LoopDeps } from "../_loop.ts";
 import type { DecodedBatch } from "../types.ts";
 import { nextMove } from "./share.ts";
+import type { AnyProjection } from "../projection.ts";
+import { partitionIndexOf, projectionOfUnit } from "../partitions.ts";
 import { retrying } from "../_retry.ts";
 import {
   acquireLeases,
@@ -36,8 +38,8 @@ export const DEFAULT_LEASE_TIMING: LeaseTiming = { ttlMs: 5000, tickMs: 1000 };
 
 /** What a leased worker runs on: the consume loop's needs, less what the leases decide. */
 export interface WorkerDeps extends Omit<LoopDeps, "projections" | "guard"> {
-  /** The units to share: the registry's read-model names. */
-  units: readonly string[];
+  /** The units to share: a definition per read model, or per partition of a split one. */
+  units: readonly AnyProjection[];
   /** This worker's id (also its durable consumer's and status row's name). */
   worker: WorkerInfo;
   timing?: LeaseTiming;
@@ -69,7 +71,8 @@ export async function runLeasedWorker(deps: WorkerDeps): Promise<void> {
     connection: { application_name: `${worker.id}-leases` },
   });
   try {
-    await retrying(() => ensureLeaseRows(sql, units), { what: "postgres", logger, signal });
+    const names = units.map((d) => d.name);
+    await retrying(() => ensureLeaseRows(sql, names), { what: "postgres", logger, signal });
     await keepLeases(deps, sql, timing);
   } finally {
     await sql.end({ timeout: 2 });
@@ -109,7 +112,7 @@ async function keepLeases(deps: WorkerDeps, sql: Sql, timing: LeaseTiming): Prom
           held = held.filter((h) => !move.release.includes(h.unit));
         }
         if (move.take > 0) {
-          const order = preferOrder(units, worker.id);
+          const order = preferOrder(units.map((d) => d.name), worker.id, held);
           const got = await acquireLeases(sql, worker.id, {
             count: move.take,
             ttlMs: timing.ttlMs,
@@ -140,12 +143,25 @@ async function keepLeases(deps: WorkerDeps, sql: Sql, timing: LeaseTiming): Prom
   }
 }
 
-/** Each worker prefers another starting unit, so joiners do not all reach for the same rows. */
-function preferOrder(units: readonly string[], id: string): string[] {
+/**
+ * The order a worker takes free units in. Each worker starts at another unit, so joiners do not
+ * all reach for the same rows; and partitions of a read model it holds least of come first, the
+ * lowest partitions first, so the partitions of one read model spread over the workers instead of
+ * landing on one of them.
+ */
+export function preferOrder(units: readonly string[], id: string, held: readonly Held[]): string[] {
   let hash = 0;
   for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   const start = hash % units.length;
-  return [...units.slice(start), ...units.slice(0, start)];
+  const rotated = [...units.slice(start), ...units.slice(0, start)];
+  const holds = new Map<string, number>();
+  for (const h of held) {
+    const projection = projectionOfUnit(h.unit);
+    holds.set(projection, (holds.get(projection) ?? 0) + 1);
+  }
+  const rank = (unit: string) => (holds.get(projectionOfUnit(unit)) ?? 0) + partitionIndexOf(unit);
+  // A stable sort keeps the rotation among equals.
+  return rotated.toSorted((a, b) => rank(a) - rank(b));
 }
 
 function startLoop(deps: WorkerDeps, held: Held[]): Running {
@@ -165,7 +181,7 @@ function startLoop(deps: WorkerDeps, held: Held[]): Running {
     logger: deps.logger,
     signal,
     onBatch: deps.onBatch,
-    projections: running.units,
+    projections: deps.units.filter((d) => running.units.includes(d.name)),
     guard: (tx: TransactionSql, batch: DecodedBatch) =>
       verifyLeases(tx, deps.worker.id, held, batch.lastSeq),
   }).then(

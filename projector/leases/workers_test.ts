@@ -8,9 +8,12 @@ import { applyBatch, emptyViews } from "../projections/views.ts";
 import { readViews } from "../store/read_views.ts";
 import { lowestCheckpoint } from "../store/checkpoints.ts";
 import { REGISTRY } from "../registry.ts";
+import { projectionOfUnit, unitsOf } from "../partitions.ts";
 import { type LeaseHolding, readLeaseHistory } from "./store.ts";
 
 const WORKERS = 3;
+const PARTITIONS = 4;
+const SPLIT = REGISTRY.filter((d) => d.partitionable).map((d) => d.name);
 const KILL_EVERY_MS = 10_000;
 const KILLS = 6;
 const TAKEOVER_MS = 10_000;
@@ -53,7 +56,7 @@ const processOf = (owner: string) => owner.split("-")[0]!;
 
 Deno.test({
   name:
-    "three projector workers, one SIGKILLed every 10 s for a minute: read models equal the stream, no two held a read model at once",
+    "three projector workers, one SIGKILLed every 10 s for a minute: they share the split read models, which equal the stream, and no two held a unit at once",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -62,6 +65,7 @@ Deno.test({
       NATS_URL: env.stack.natsUrl,
       DATABASE_URL: env.stack.databaseUrl,
       PROJECTOR_BATCH_SIZE: "500",
+      PROJECTOR_PARTITIONS: String(PARTITIONS),
     });
     const stop = new AbortController();
     let producing: Promise<unknown> | undefined;
@@ -74,13 +78,23 @@ Deno.test({
         xrayDevices: 1,
         powerBatchMs: 500,
       }, { signal: stop.signal, logger: createLogger("producer", "error") });
-      const units = REGISTRY.map((d) => d.name);
-      await waitUntil("every read model held", async () => {
+      // (the units: the whole read models, and four partitions of each split one)
+      const units = unitsOf(REGISTRY, () => PARTITIONS).map((d) => d.name);
+      await waitUntil("every unit held", async () => {
         const held = await env.sql<{ n: number }[]>`
           SELECT count(*)::int AS n FROM projector_leases
           WHERE owner IS NOT NULL AND expires_at > clock_timestamp()`.catch(() => [{ n: 0 }]);
         return held[0]?.n === units.length;
       }, 60_000);
+      // (and each split read model's partitions held by more than one worker at once)
+      await waitUntil("the split read models shared by several workers", async () => {
+        const rows = await env.sql<{ unit: string; owner: string }[]>`
+          SELECT unit, owner FROM projector_leases
+          WHERE owner IS NOT NULL AND expires_at > clock_timestamp()`;
+        return SPLIT.every((p) =>
+          new Set(rows.filter((r) => projectionOfUnit(r.unit) === p).map((r) => r.owner)).size >= 2
+        );
+      }, 30_000);
 
       // when one of them is SIGKILLed every 10 s and another started in its place
       const kills: { name: string; at: Date }[] = [];
@@ -101,8 +115,8 @@ Deno.test({
       await waitUntil("the workers to catch up", async () => {
         return (await lowestCheckpoint(env.sql, units)) >= last;
       }, 60_000);
-      // (and every read model is held by a live worker again)
-      await waitUntil("every read model held by a live worker", async () => {
+      // (and every unit is held by a live worker again)
+      await waitUntil("every unit held by a live worker", async () => {
         const rows = await env.sql<{ owner: string | null }[]>`
           SELECT owner FROM projector_leases WHERE expires_at > clock_timestamp()`;
         return rows.length === units.length &&
@@ -112,11 +126,23 @@ Deno.test({
       applyBatch(expected, decodeBatch(stored));
       deepEqual(await readViews(env.sql), expected);
 
-      // and the lease history shows one holder at a time per read model, each writing on from
-      // where the one before stopped
+      // and the lease history shows one holder at a time per unit, each writing on from where
+      // the one before stopped
       const history = await readLeaseHistory(env.sql);
       const byUnit = Map.groupBy(history, (h) => h.unit);
       deepEqual([...byUnit.keys()].sort(), [...units].sort());
+      // while different workers wrote partitions of the same read model at the same time
+      const end = new Date();
+      for (const projection of SPLIT) {
+        const wrote = history.filter((h) => projectionOfUnit(h.unit) === projection && h.batches);
+        const together = wrote.some((a) =>
+          wrote.some((b) =>
+            a.owner !== b.owner && a.unit !== b.unit && a.acquiredAt < (b.releasedAt ?? end) &&
+            b.acquiredAt < (a.releasedAt ?? end)
+          )
+        );
+        ok(together, `${projection}: two workers wrote partitions of it at the same time`);
+      }
       for (const [unit, holdings] of byUnit) {
         for (let i = 1; i < holdings.length; i++) {
           const before = holdings[i - 1]!;
@@ -155,11 +181,18 @@ Deno.test({
           ok(takeoverMs <= TAKEOVER_MS, `${holding.unit} taken over after ${takeoverMs} ms`);
         }
       }
-      ok(takeovers.length >= KILLS, "every kill cost the victim at least one read model");
+      ok(takeovers.length >= KILLS, "every kill cost the victim at least one unit");
       console.log(
         `${KILLS} kills, ${history.length} holdings, ${stored.length} events; takeover after ` +
           `${Math.min(...takeovers)}–${Math.max(...takeovers)} ms`,
       );
+      // and a worker started with another partition count stops at once, naming the variable
+      const other = spawnService("projector/main.ts", {
+        permissions: "projector",
+        env: { ...workers.env, PROJECTOR_PARTITIONS: "2", PROJECTOR_CONSUMER: "odd" },
+      });
+      equal(await other.exited, 2, other.output());
+      ok(other.output().includes("PROJECTOR_PARTITIONS=2"), other.output());
       deepEqual(await workers.stopAll(), Array(WORKERS).fill(0));
     } finally {
       stop.abort();

@@ -33,6 +33,7 @@ export const powerMinutes = defineProjection({
   key: (row: PowerMinuteRow) => powerMinuteKey(row),
   project: projectPowerMinutes,
   law: { kind: "merge", merge: mergePowerMinute },
+  partitionable: true,
   async write(tx, rows, schema) {
     if (rows.length === 0) return;
     await tx`INSERT INTO ${tableIn(tx, schema, "power_minutes")} AS p

@@ -39,6 +39,7 @@ export const sensorReadings = historyProjection({
   name: "sensor_readings",
   canHandle: ["sensor"],
   project: projectSensorReadings,
+  partitionable: true,
   async write(tx, rows: readonly SensorReadingRow[], schema) {
     if (rows.length === 0) return;
     const readings = rows.map((row) => JSON.stringify(row.readings));

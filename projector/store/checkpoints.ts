@@ -2,6 +2,7 @@
 import type { CheckpointRow } from "../types.ts";
 import { LIVE_SCHEMA, type Queryable, tableIn } from "./schema.ts";
 import { col, iso } from "./columns.ts";
+import { liveUnitNames } from "./partitions.ts";
 
 /**
  * Reads the projections' checkpoints and locks their rows until commit, so two writers of the same
@@ -40,15 +41,19 @@ export async function saveCheckpoints(
       updated_at = now()`;
 }
 
-/** The lowest checkpoint of `projections` in `schema`; a projection without a row counts as 0. */
+/**
+ * The lowest checkpoint of `projections` in `schema`; a projection without a row counts as 0. A
+ * split read model named whole counts with all its partitions.
+ */
 export async function lowestCheckpoint(
   sql: Queryable,
   projections: readonly string[],
   schema: string = LIVE_SCHEMA,
 ): Promise<number> {
+  const units = await liveUnitNames(sql, projections, schema);
   const [row] = await sql<{ seq: string | null }[]>`
     SELECT min(COALESCE(c.last_seq, 0)) AS seq
-    FROM unnest(${projections as string[]}::text[]) AS p(name)
+    FROM unnest(${units}::text[]) AS p(name)
     LEFT JOIN ${tableIn(sql, schema, "projection_checkpoints")} c ON c.projection = p.name`;
   return Number(row?.seq ?? 0);
 }

@@ -64,10 +64,11 @@ export interface MachinesAtFilter {
   machines?: string[] | undefined;
 }
 
-function present(row: MachineAtRow, at: Date): MachineAt {
+/** `row` as the answer; `at` is the instant asked about, already as ISO text (one per page). */
+function present(row: MachineAtRow, at: string): MachineAt {
   return {
     machineId: row.machine_id,
-    at: iso(at)!,
+    at,
     state: row.state,
     stateSince: iso(row.state_since),
     lastError: row.error_code === null ? null : {
@@ -216,16 +217,17 @@ export function machinesAtSpec(
   at: Date,
   filter: MachinesAtFilter = {},
 ): ListSpec<MachineAtRow, MachineAt> {
+  const atIso = iso(at)!;
   return {
     // The instant is part of the scope, so a cursor from one instant is refused at another.
     scope: `machines@${at.getTime()}`,
     keyKinds: ["machine"],
     query: (sql, page) => pageAt(sql, at, { filter, page }),
     keyOf: (row) => [row.machine_id],
-    toJson: (row) => present(row, at),
+    toJson: (row) => present(row, atIso),
     csvColumns: CSV_COLUMNS,
     toCells: (row) => {
-      const m = present(row, at);
+      const m = present(row, atIso);
       return [
         m.machineId,
         m.at,
@@ -250,7 +252,7 @@ export async function machineAt(sql: Sql, id: string, at: Date): Promise<Machine
     filter: { machines: [id] },
     page: { order: "asc", limit: 1 },
   });
-  return row ? present(row, at) : undefined;
+  return row ? present(row, iso(at)!) : undefined;
 }
 
 /** Every machine as of `at` (at most `limit`), by machine id. */
@@ -264,5 +266,22 @@ export async function machinesAt(
     page: { order: "asc", limit: options.limit },
     fanOut: options.fanOut,
   });
-  return rows.map((row) => present(row, at));
+  const atIso = iso(at)!;
+  return rows.map((row) => present(row, atIso));
+}
+
+/**
+ * PostgreSQL's own execution time (ms, EXPLAIN ANALYZE without per-node timing) of the fold of the
+ * first `limit` machines at `at` as one statement, for the benchmark: less sensitive to a busy
+ * machine than the time of a request.
+ */
+export async function explainMachinesAt(
+  sql: Sql,
+  at: Date,
+  options: { limit?: number } = {},
+): Promise<number> {
+  const page: Page = { order: "asc", limit: options.limit };
+  const [row] = await sql<{ "QUERY PLAN": { "Execution Time": number }[] }[]>`
+    EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${queryAt(sql, at, { filter: {}, page })}`;
+  return row!["QUERY PLAN"][0]!["Execution Time"];
 }

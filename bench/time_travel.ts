@@ -156,7 +156,8 @@ export async function timeTravelRows(context: BenchContext): Promise<BenchRow[]>
       baselineWhat: `live /machines?limit=1000, ${kind} (${liveLoad})`,
       target: "< 50 ms",
       targetMet: percentile(at, p) < 50,
-      note: `one request at a time, in process, each at an instant of its own; ${atLoad}`,
+      note: `one request at a time, in process (no answer cache: no read-model version given), ` +
+        `each at an instant of its own; ${atLoad}`,
     });
     return [row("7a", "p50", 0.5), row("7b", "p99", 0.99), {
       id: "7c",

@@ -38,6 +38,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
       waitUntil(
         "the rebuild to be halfway",
         async () => (await shadowProgress(env.sql, "all")) > published / 2,
+        60_000,
       );
 
     await t.step(
@@ -56,6 +57,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
         await waitUntil(
           "the job to leave running",
           async () => (await getJob(env.sql, job.id))?.state !== "running",
+          60_000,
         );
         const back = (await getJob(env.sql, job.id))!;
         equal(back.state, "queued");

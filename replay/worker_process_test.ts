@@ -7,12 +7,15 @@ import { fleetEvents, spawnService, startTestEnv, T0 } from "../testing/mod.ts";
 import { enqueueJob, getJob } from "./queue.ts";
 
 /**
- * A replay worker process, as `deno task replay --worker` runs it. `nice` sets REPLAY_NICE: a
- * worker at the default priority (10) beside a CPU hog gets a sliver of a core (it did not get
- * halfway within 30 s under stress-ng), so the workers that must rebuild run at normal priority;
- * the default is checked on a worker of its own.
+ * A replay worker process, as `deno task replay --worker` runs it, with `env` over the defaults.
+ * At the default priority (REPLAY_NICE=10) a worker beside a CPU hog gets a sliver of a core (it
+ * did not get halfway within 30 s under stress-ng), so the workers that must rebuild run at
+ * normal priority; the default is checked on a worker of its own.
  */
-function spawnWorker(stack: { natsUrl: string; databaseUrl: string }, nice?: number) {
+function spawnWorker(
+  stack: { natsUrl: string; databaseUrl: string },
+  env: Record<string, string> = { REPLAY_NICE: "0" },
+) {
   return spawnService("replay/main.ts", {
     permissions: "replay",
     args: ["--worker"],
@@ -23,7 +26,7 @@ function spawnWorker(stack: { natsUrl: string; databaseUrl: string }, nice?: num
       REPLAY_BATCH_SIZE: "50",
       REPLAY_POLL_MS: "200",
       LOG_LEVEL: "warn",
-      ...(nice === undefined ? {} : { REPLAY_NICE: String(nice) }),
+      ...env,
     },
   });
 }
@@ -50,18 +53,16 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
     await t.step(
       "a worker runs below normal CPU priority (REPLAY_NICE, 10 by default)",
       async () => {
-        const worker = spawnWorker(stack);
-        const nice = async () => {
+        const worker = spawnWorker(stack, { LOG_LEVEL: "info" });
+        try {
+          // Ready means its signal handlers are set, and it lowered its priority before that.
+          const ready = () => /replay worker ready/.test(worker.output() + worker.stdout());
+          await waitUntil("the worker to be ready", () => {
+            return Promise.resolve(ready() || worker.exitCode() !== undefined);
+          }, 60_000);
           const stat = await new Deno.Command("cat", { args: [`/proc/${worker.child.pid}/stat`] })
             .output();
-          return new TextDecoder().decode(stat.stdout).split(") ")[1]?.split(" ")[16];
-        };
-        try {
-          // It lowers its own priority as it starts.
-          await waitUntil("the worker to lower its priority", async () => {
-            return worker.exitCode() !== undefined || (await nice()) === "10";
-          }, 60_000).catch(() => {});
-          equal(await nice(), "10", worker.output());
+          equal(new TextDecoder().decode(stat.stdout).split(") ")[1]!.split(" ")[16], "10");
         } finally {
           equal(await worker.stop("SIGTERM"), 0, worker.output());
         }
@@ -72,7 +73,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
       "SIGKILL: live views intact, the job leaves running, a new worker ends it",
       async () => {
         const job = await enqueueJob(env.sql, all);
-        const worker = spawnWorker(stack, 0);
+        const worker = spawnWorker(stack);
         await halfway();
         await worker.stop("SIGKILL");
         deepEqual(await readViews(env.sql), damaged);
@@ -86,7 +87,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
         equal(back.state, "queued");
         equal(back.attempts, 1);
         match(back.error ?? "", /attempt 1 lost/);
-        const next = spawnWorker(stack, 0);
+        const next = spawnWorker(stack);
         try {
           await waitUntil(
             "the job to end",
@@ -107,7 +108,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
         await env.sql`DELETE FROM state_changes WHERE seq % 2 = 1`;
         const damagedAgain = await readViews(env.sql);
         const job = await enqueueJob(env.sql, all);
-        const worker = spawnWorker(stack, 0);
+        const worker = spawnWorker(stack);
         await halfway();
         equal(await worker.stop("SIGTERM"), 0, worker.output());
         const back = (await getJob(env.sql, job.id))!;
@@ -115,7 +116,7 @@ Deno.test("replay jobs survive their worker: SIGKILL and SIGTERM mid-rebuild", a
         equal(back.attempts, 0, "a clean stop costs no attempt");
         ok((await shadowProgress(env.sql, "all")) === 0, "the stopped rebuild dropped its shadow");
         deepEqual(await readViews(env.sql), damagedAgain);
-        const restarted = spawnWorker(stack, 0);
+        const restarted = spawnWorker(stack);
         try {
           await waitUntil(
             "the job to end",

@@ -1,7 +1,7 @@
 import { equal, match, notEqual, ok } from "node:assert/strict";
 import { commitBatch, decodeBatch } from "../projector/mod.ts";
 import { publishEvents, testEvent, waitUntil } from "../testing/mod.ts";
-import { seedMachines, T0 } from "./_seed.ts";
+import { seedMachines, seedStateChanges, T0 } from "./_seed.ts";
 import { startTestEnv, type TestEnv } from "./_test_stack.ts";
 import { listenForCommits, type ReadModelVersion } from "./read_model_version.ts";
 
@@ -156,6 +156,17 @@ Deno.test("answer cache: repeats come from memory, and every commit is seen at o
       const bodies = await Promise.all(answers.map((r) => r.text()));
       equal(new Set(bodies).size, 1);
       equal(await stored(), before + 1);
+    });
+
+    await t.step("a large answer from memory is the same bytes as read", async () => {
+      await seedStateChanges(env.sql, ["m-1"], 3000);
+      await commitState(env, "m-1", "idle", version);
+      const csv = async () =>
+        await (await app.request("/signals/state_change?format=csv", { headers: auth })).text();
+      const first = await csv();
+      ok(first.length > 200_000, `${first.length} bytes, more than a few 64 KB chunks`);
+      equal(await csv(), first);
+      equal(await csv(), first);
     });
 
     await t.step("a cached answer never goes to a request without a valid key", async () => {

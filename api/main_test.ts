@@ -60,6 +60,39 @@ Deno.test("deno task api serves a migrated database and stops on SIGTERM", async
   }
 });
 
+Deno.test("with API_WORKERS=2 two isolates serve one port and all stop on SIGTERM", async () => {
+  const stack = await startTestStack();
+  const port = freePort();
+  const api = spawnApi({
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    DATABASE_URL: stack.databaseUrl,
+    NATS_URL: stack.natsUrl,
+    API_WORKERS: "2",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntil("the API", () =>
+      fetch(`${base}/machines`).then(async (r) => {
+        await r.body?.cancel();
+        return r.ok;
+      }, () => false), 60_000);
+    // Each connection goes to one isolate or the other; every one is answered.
+    const answers = await Promise.all(Array.from({ length: 16 }, async () => {
+      const response = await fetch(`${base}/machines`, { headers: { connection: "close" } });
+      await response.body?.cancel();
+      return response.status;
+    }));
+    assert.deepEqual(answers, answers.map(() => 200));
+  } finally {
+    api.kill("SIGTERM");
+    const status = await api.status;
+    await api.stderr.cancel();
+    assert.equal(status.code, 0);
+    await stack.stop();
+  }
+});
+
 Deno.test("a bad variable stops start-up with a message naming it", async (t) => {
   for (const [name, value] of [["PORT", "eighty"], ["API_KEYS", "secret-key:root"]]) {
     await t.step(name!, async () => {

@@ -25,24 +25,19 @@ async function migrateWithRetry(
   if (applied.length > 0) logger.info("migrations applied", { versions: applied });
 }
 
-/** Starts a worker isolate serving the same port; resolves once it listens. */
-function startWorker(logger: Logger): Promise<Worker> {
+/** Starts a worker isolate serving the same port; an error of its start-up is logged. */
+function startWorker(logger: Logger): Worker {
   const worker = new Worker(new URL("./serve_worker.ts", import.meta.url).href, {
     type: "module",
   });
-  return new Promise((resolve, reject) => {
-    worker.onerror = (event) => {
-      event.preventDefault();
-      logger.error("API worker failed", { error: event.message });
-      reject(new Error(`API worker failed: ${event.message}`));
-    };
-    worker.onmessage = (event) => {
-      if (event.data === "listening") resolve(worker);
-    };
-  });
+  worker.onerror = (event) => {
+    event.preventDefault();
+    logger.error("API worker failed", { error: event.message });
+  };
+  return worker;
 }
 
-/** Asks a worker to stop, and waits until it has (at most `ms`). */
+/** Asks a worker to stop, and waits until it has (at most `ms`, e.g. one still connecting). */
 function stopWorker(worker: Worker, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -80,7 +75,7 @@ async function main(): Promise<void> {
     logger.info("no admin key in API_KEYS: /admin endpoints are refused");
   }
   // Replay jobs are only recorded here; `deno task replay --worker` runs them.
-  const workers: Promise<Worker>[] = [];
+  const workers: Worker[] = [];
   const serving = serveApi(config, {
     logger,
     signal: shutdown.signal,
@@ -90,10 +85,7 @@ async function main(): Promise<void> {
     },
   });
   await serving;
-  const started = await Promise.allSettled(workers);
-  await Promise.all(
-    started.map((w) => w.status === "fulfilled" ? stopWorker(w.value, 10_000) : undefined),
-  );
+  await Promise.all(workers.map((worker) => stopWorker(worker, 10_000)));
   logger.info("stopped");
 }
 

@@ -22,7 +22,6 @@ await serveApi(config, {
   logger,
   signal: stop.signal,
   reusePort: true,
-  onListen: () => scope.postMessage("listening"),
 });
 scope.postMessage("stopped");
 scope.close();

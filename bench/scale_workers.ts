@@ -38,11 +38,14 @@ function worker(env: Record<string, string>, name: string): SpawnedService {
   });
 }
 
-/** One catch-up: its time, its workers' CPU, and how many workers wrote each split read model. */
+/**
+ * One catch-up: its time, its workers' CPU, and per split read model how many workers held its
+ * units at the end and how many committed to it during the catch-up (a handover counts both).
+ */
 interface CatchUp {
   seconds: number;
   cpu: number;
-  writers: Map<string, number>;
+  split: Map<string, { holders: number; writers: number }>;
 }
 
 /** Catches `last` events up with `count` workers on database `url`, `partitions` per split model. */
@@ -73,12 +76,16 @@ async function catchUp(
     );
     const wrote = await sql<{ unit: string; owner: string }[]>`
       SELECT DISTINCT unit, owner FROM projector_lease_history WHERE batches > 0`;
-    const writers = new Map<string, number>();
+    const held = await sql<{ unit: string; owner: string }[]>`
+      SELECT unit, owner FROM projector_leases
+      WHERE owner IS NOT NULL AND expires_at > clock_timestamp()`;
+    const owners = (rows: { unit: string; owner: string }[], projection: string) =>
+      new Set(rows.filter((r) => projectionOfUnit(r.unit) === projection).map((r) => r.owner)).size;
+    const split = new Map<string, { holders: number; writers: number }>();
     for (const d of REGISTRY.filter((d) => d.partitionable)) {
-      const owners = wrote.filter((w) => projectionOfUnit(w.unit) === d.name).map((w) => w.owner);
-      writers.set(d.name, new Set(owners).size);
+      split.set(d.name, { holders: owners(held, d.name), writers: owners(wrote, d.name) });
     }
-    return { seconds, cpu, writers };
+    return { seconds, cpu, split };
   } finally {
     for (const w of workers) await w.stop("SIGTERM");
     await sql.end();
@@ -185,8 +192,10 @@ export async function scaleWorkerRows(context: BenchContext): Promise<BenchRow[]
         note: `${(run.cpu / last * 1e6).toFixed(0)} µs CPU per event (all workers), ` +
           `${run.cpu.toFixed(1)} CPU s in ${
             run.seconds.toFixed(1)
-          } s on ${navigator.hardwareConcurrency} cores; workers that wrote ` +
-          [...run.writers].map(([p, n]) => `${p}: ${n}`).join(", "),
+          } s on ${navigator.hardwareConcurrency} cores; ` +
+          [...run.split].map(([p, n]) =>
+            `${p} held by ${n.holders} worker(s) at the end, written by ${n.writers}`
+          ).join(", "),
       };
     });
     rows.push({

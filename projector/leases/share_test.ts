@@ -1,6 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import fc from "fast-check";
 import { fairShare, nextMove } from "./share.ts";
+import { preferOrder } from "./worker.ts";
 
 Deno.test("a fair share covers every unit and differs by at most one between workers", () => {
   fc.assert(
@@ -19,4 +20,16 @@ Deno.test("a worker above its share gives back the units it took last; below, it
   });
   deepEqual(nextMove(["a"], { units: 7, workers: 2 }), { release: [], take: 3 });
   deepEqual(nextMove([], { units: 7, workers: 1 }), { release: [], take: 7 });
+});
+
+Deno.test("a worker prefers partitions of the read models it holds fewest of, lowest first", () => {
+  const units = ["machines", "errors", "power_minutes#0", "power_minutes#1", "power_minutes#2"];
+  // with nothing held: whole read models and first partitions before the others
+  const first = preferOrder(units, "w1", []);
+  deepEqual(first.slice(3), ["power_minutes#1", "power_minutes#2"]);
+  deepEqual(first.slice(0, 3).toSorted(), ["errors", "machines", "power_minutes#0"]);
+  // holding a partition of power_minutes: every other read model first
+  const holding = preferOrder(units, "w2", [{ unit: "power_minutes#0", fence: 1 }]);
+  deepEqual(holding.slice(0, 2).toSorted(), ["errors", "machines"]);
+  equal(holding.length, units.length);
 });

@@ -118,7 +118,9 @@ async function keepLeases(deps: WorkerDeps, sql: Sql, timing: LeaseTiming): Prom
             ttlMs: timing.ttlMs,
             order,
           });
-          held = [...held, ...got];
+          // In the order preferred, so a later give-back returns the least preferred first.
+          const rank = (unit: string) => order.indexOf(unit);
+          held = [...held, ...got.toSorted((a, b) => rank(a.unit) - rank(b.unit))];
         }
         const owns = held.map((h) => h.unit).sort();
         if (!running || running.ended || owns.join() !== running.units.join()) {

@@ -18,6 +18,11 @@ import { progressPrinter, renderSummary } from "./_console.ts";
 import { JobConflictError } from "./queue.ts";
 import { runHere } from "./worker_here.ts";
 import { runWorkerCommand } from "./worker_main.ts";
+import { watchServerRestart } from "./_restart_watch.ts";
+
+/** How long a rebuild may take to notice a PostgreSQL restart before the command ends anyway. */
+const RESTART_GRACE_MS = 10_000;
+const RESTARTED = "PostgreSQL restarted during the rebuild";
 
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args);
@@ -54,6 +59,17 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   const printer = progressPrinter({ terminal });
+  let restarted = false;
+  const failRestarted = () => {
+    console.error(`Rebuild failed, the live views are unchanged: ${RESTARTED}.`);
+    Deno.exit(1);
+  };
+  const watch = watchServerRestart(config.databaseUrl, () => {
+    restarted = true;
+    stop.abort(new Error(RESTARTED));
+    // A query on a connection the restart dropped may never settle: end regardless.
+    Deno.unrefTimer(setTimeout(failRestarted, RESTART_GRACE_MS));
+  });
   try {
     await migrate(sql);
     const fromTime = flags["from-time"];
@@ -69,7 +85,9 @@ async function main(): Promise<void> {
       onProgress: printer.update,
     });
     printer.finish();
-    if (result.state === "succeeded") {
+    if (restarted && result.state !== "succeeded") {
+      failRestarted();
+    } else if (result.state === "succeeded") {
       console.log(renderSummary(result.summary!));
     } else if (result.state === "cancelled") {
       console.error(
@@ -97,6 +115,7 @@ async function main(): Promise<void> {
       Deno.exitCode = 1;
     }
   } finally {
+    await watch.stop();
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     await nats.close();

@@ -25,7 +25,20 @@ Deno.test("PostgreSQL going down mid-rebuild stops it, live views intact, and a 
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await env.stack.withPostgresDown(() => new Promise((resolve) => setTimeout(resolve, 1000)));
-    const code = await child.exited;
+    // (bounded: a rebuild that hangs instead of ending fails here, with its output)
+    const code = await Promise.race([
+      child.exited,
+      new Promise<never>((_, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`the rebuild did not end: ${child.output()}`)),
+          60_000,
+        );
+        child.exited.finally(() => clearTimeout(timer));
+      }),
+    ]).catch(async (error) => {
+      await child.stop("SIGKILL");
+      throw error;
+    });
 
     // then the rebuild ended without success, and the live views are as they were
     notEqual(code, 0);

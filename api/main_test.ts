@@ -15,7 +15,8 @@ function spawnApi(env: Record<string, string>) {
   }).spawn();
 }
 
-Deno.test("deno task api serves a migrated database and stops on SIGTERM", async () => {
+/** `deno task api` on a stack of its own, once `path` answers 200 (with `init`). */
+async function startApi(env: Record<string, string>, path: string, init?: RequestInit) {
   const stack = await startTestStack();
   const port = freePort();
   const api = spawnApi({
@@ -23,15 +24,30 @@ Deno.test("deno task api serves a migrated database and stops on SIGTERM", async
     HOSTNAME: "127.0.0.1",
     DATABASE_URL: stack.databaseUrl,
     NATS_URL: stack.natsUrl,
-    API_KEYS: "reader-key-1:read",
+    ...env,
   });
   const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntil("the API answers", () =>
-      fetch(`${base}/metrics`).then(async (r) => {
+  await waitUntil(
+    `the API to answer ${path}`,
+    () =>
+      fetch(`${base}${path}`, init).then(async (r) => {
         await r.body?.cancel();
         return r.ok;
-      }, () => false), 60_000);
+      }, () => false),
+    60_000,
+  ).catch(async (error) => {
+    api.kill("SIGKILL");
+    await api.status;
+    await api.stderr.cancel();
+    await stack.stop();
+    throw error;
+  });
+  return { stack, api, base };
+}
+
+Deno.test("deno task api serves a migrated database and stops on SIGTERM", async () => {
+  const { stack, api, base } = await startApi({ API_KEYS: "reader-key-1:read" }, "/metrics");
+  try {
     // The API migrated the database itself, before any projector ran.
     const auth = { headers: { authorization: "Bearer reader-key-1" } };
     // Every answer of the real server is checked against the document it serves.
@@ -61,22 +77,8 @@ Deno.test("deno task api serves a migrated database and stops on SIGTERM", async
 });
 
 Deno.test("with API_WORKERS=2 two isolates serve one port and all stop on SIGTERM", async () => {
-  const stack = await startTestStack();
-  const port = freePort();
-  const api = spawnApi({
-    PORT: String(port),
-    HOSTNAME: "127.0.0.1",
-    DATABASE_URL: stack.databaseUrl,
-    NATS_URL: stack.natsUrl,
-    API_WORKERS: "2",
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const { stack, api, base } = await startApi({ API_WORKERS: "2" }, "/machines");
   try {
-    await waitUntil("the API", () =>
-      fetch(`${base}/machines`).then(async (r) => {
-        await r.body?.cancel();
-        return r.ok;
-      }, () => false), 60_000);
     // Each connection goes to one isolate or the other; every one is answered.
     const answers = await Promise.all(Array.from({ length: 16 }, async () => {
       const response = await fetch(`${base}/machines`, { headers: { connection: "close" } });

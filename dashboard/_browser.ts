@@ -21,6 +21,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
+    // Chromium starts slowly on a busy machine (over puppeteer's default 30 s under stress-ng).
+    timeout: 120_000,
     userDataDir: profile,
     args: [
       "--headless",

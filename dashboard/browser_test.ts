@@ -126,7 +126,10 @@ Deno.test("the dashboard shows the fleet live and as of a past instant in Chromi
     });
 
     await t.step("the page loads with no console errors and shows every machine", async () => {
-      const response = await page.goto(`${server.url}/`, { waitUntil: "domcontentloaded" });
+      const response = await page.goto(`${server.url}/`, {
+        waitUntil: "domcontentloaded",
+        timeout: 120_000,
+      });
       assert.equal(response?.status(), 200);
       assert.equal(response?.headers()["content-security-policy"], DASHBOARD_CSP);
       await page.waitForFunction(
@@ -292,7 +295,7 @@ Deno.test("with API keys the page asks for a key, keeps it in session storage on
   try {
     await seed(env, [ev("state_change", "m-001", Date.now() - MIN, { from: null, to: "idle" })]);
     const page = await browser.browser.newPage();
-    await page.goto(`${server.url}/`, { waitUntil: "domcontentloaded" });
+    await page.goto(`${server.url}/`, { waitUntil: "domcontentloaded", timeout: 120_000 });
     await page.waitForFunction(
       () => document.getElementById("mode")?.textContent?.includes("needs a key"),
       { timeout: 10_000 },

@@ -8,10 +8,14 @@
 import { createLogger, runService } from "../lib/mod.ts";
 import { loadProjectorConfig } from "./config.ts";
 import { runProjector } from "./runner.ts";
+import { guardPostgresSocketFaults } from "./_guard.ts";
 
 await runService(async () => {
   const config = loadProjectorConfig();
   const logger = createLogger("projector", config.logLevel);
+  // Held for the life of the process: a fault of a socket that the shutdown's pool.end() closes
+  // can surface a tick after runProjector has returned, and must not turn a clean stop into exit 1.
+  guardPostgresSocketFaults(logger);
   const stop = new AbortController();
   const onSignal = () => {
     logger.info("stopping");

@@ -41,13 +41,17 @@ class Workers {
     this.running.delete(name);
   }
 
-  async stopAll(): Promise<number[]> {
+  /** Stops every worker with SIGTERM; the exit codes, and the output of those that failed. */
+  async stopAll(): Promise<{ codes: number[]; failed: string[] }> {
     const codes = [];
+    const failed = [];
     for (const [name, worker] of this.running) {
-      codes.push(await worker.stop("SIGTERM"));
+      const code = await worker.stop("SIGTERM");
+      codes.push(code);
+      if (code !== 0) failed.push(`${name} exited ${code}: ${worker.output()}`);
       this.running.delete(name);
     }
-    return codes;
+    return { codes, failed };
   }
 }
 
@@ -193,7 +197,8 @@ Deno.test({
       });
       equal(await other.exited, 2, other.output());
       ok(other.output().includes("PROJECTOR_PARTITIONS=2"), other.output());
-      deepEqual(await workers.stopAll(), Array(WORKERS).fill(0));
+      const stopped = await workers.stopAll();
+      deepEqual(stopped.codes, Array(WORKERS).fill(0), stopped.failed.join("\n"));
     } finally {
       stop.abort();
       await producing?.catch(() => {});

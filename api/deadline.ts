@@ -1,7 +1,7 @@
 /** A bound on how long any request may take before it answers. */
 import type { MiddlewareHandler } from "hono";
 import { UnavailableError } from "./problem.ts";
-import { withTimeout } from "./timeout.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 /**
  * Middleware: a request whose handler has not answered within `ms` gets a 503 problem with

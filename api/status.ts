@@ -7,7 +7,7 @@ import { isJetStreamApiError, JetStreamCodes, STREAM_NAME } from "../events/mod.
 import { type LiveWorker, readLiveWorkers, readProjectorHealth } from "../projector/mod.ts";
 import type { AppContext } from "./_context.ts";
 import { sampleLag } from "./load.ts";
-import { withTimeout } from "./timeout.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 /** The status of one dependency; `unknown` when its probe was starved by this process's load. */
 export interface ComponentStatus {

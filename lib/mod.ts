@@ -7,5 +7,6 @@ export * from "./config.ts";
 export * from "./log.ts";
 export * from "./backoff.ts";
 export * from "./retry.ts";
+export * from "./timeout.ts";
 export * from "./nats.ts";
 export * from "./nats_urls.ts";

@@ -6,6 +6,7 @@
  * lets the command end instead of hanging.
  */
 import postgres from "postgres";
+import { withTimeout } from "../lib/mod.ts";
 
 /** Options of {@linkcode watchServerRestart}. */
 export interface RestartWatchOptions {
@@ -28,17 +29,16 @@ async function postmasterStart(
   timeoutMs: number,
 ): Promise<string | undefined> {
   const sql = postgres(databaseUrl, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
-  });
   try {
-    const answer = sql<{ started: string }[]>`
-      SELECT pg_postmaster_start_time()::text AS started`
-      .then((rows) => rows[0]?.started, () => undefined);
-    return await Promise.race([answer, timeout]);
+    const rows = await withTimeout(
+      sql<{ started: string }[]>`SELECT pg_postmaster_start_time()::text AS started`,
+      timeoutMs,
+      () => new Error("no answer"),
+    );
+    return rows[0]?.started;
+  } catch {
+    return undefined;
   } finally {
-    clearTimeout(timer);
     sql.end({ timeout: 0 }).catch(() => {});
   }
 }

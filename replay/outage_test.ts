@@ -1,4 +1,5 @@
 import { deepEqual, notEqual } from "node:assert/strict";
+import { withTimeout } from "../lib/mod.ts";
 import { readViews } from "../projector/store/read_views.ts";
 import { cleanViews, projectLive, publish, shadowProgress, spawnReplay } from "./_testing.ts";
 import { fleetEvents, startTestEnv, T0 } from "../testing/mod.ts";
@@ -26,16 +27,11 @@ Deno.test("PostgreSQL going down mid-rebuild stops it, live views intact, and a 
     }
     await env.stack.withPostgresDown(() => new Promise((resolve) => setTimeout(resolve, 1000)));
     // (bounded: a rebuild that hangs instead of ending fails here, with its output)
-    const code = await Promise.race([
+    const code = await withTimeout(
       child.exited,
-      new Promise<never>((_, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`the rebuild did not end: ${child.output()}`)),
-          60_000,
-        );
-        child.exited.finally(() => clearTimeout(timer));
-      }),
-    ]).catch(async (error) => {
+      60_000,
+      () => new Error(`the rebuild did not end: ${child.output()}`),
+    ).catch(async (error) => {
       await child.stop("SIGKILL");
       throw error;
     });

@@ -12,7 +12,7 @@ import { type AppEnv, guarded, problems, routeApp } from "../_route.ts";
 import { assertMachinesExist } from "../db.ts";
 import { BadRequestError, UnavailableError } from "../problem.ts";
 import { repeatable } from "../query.ts";
-import { withTimeout } from "../timeout.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 import { SseClient } from "../sse_client.ts";
 import { catchUp } from "../stream_catch_up.ts";
 import { sseFrame, type StoredFrame } from "../stream_frame.ts";

@@ -1,13 +1,16 @@
 /**
  * Time travel: the fleet, or one machine, as of an instant T, folded from the history tables.
  * Each machine's answer is a handful of index probes (latest state change and error at or before
- * T, the episode that started last before T, the minute of T, errors in (T-1h, T]), so the cost
- * grows with the number of machines, not with the length of the history.
+ * T, the episode that started last before T, the minute of T, errors in (T-1h, T] by minute), so
+ * the cost grows with the number of machines, not with the length of the history.
  */
 import type { PendingQuery, Row, Sql } from "postgres";
 import { and, limitOf } from "./_sql.ts";
 import type { ListSpec, Page } from "./list.ts";
 import { iso } from "./time.ts";
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
 type MachineAtRow = Row & {
   machine_id: string;
@@ -109,9 +112,15 @@ function queryAt(
   if (filter.machines?.length) conditions.push(sql`m.machine_id = ANY(${filter.machines})`);
   if (filter.state?.length) conditions.push(sql`s.to_state = ANY(${filter.state})`);
   if (page.after) conditions.push(sql`m.machine_id ${cmp} ${String(page.after[0])}`);
+  // Errors in (T-1h, T]: the whole minutes strictly inside from error_minutes (about 59 rows a
+  // machine), the two partial minutes at the edges exactly from the errors index.
+  const lastEdge = new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS);
+  const firstEdge = new Date(lastEdge.getTime() - HOUR_MS);
+  const firstEnd = new Date(firstEdge.getTime() + MINUTE_MS);
+  const hourAgo = new Date(at.getTime() - HOUR_MS);
   // Episodes of one machine never overlap, so the one that started last before T is the only
   // candidate for being open at T; the failures_machine_started index finds it in one probe
-  // (ordering by its columns alone, so no sort). The hour's error count is an index-only scan.
+  // (ordering by its columns alone, so no sort).
   return sql<MachineAtRow[]>`
     SELECT m.machine_id,
       s.to_state AS state, s.at AS state_since,
@@ -122,9 +131,12 @@ function queryAt(
       p.minute AS power_minute, p.samples::float8 AS power_samples,
       p.sum_mw::float8 AS power_sum_mw, p.min_w AS power_min_w, p.max_w AS power_max_w,
       p.energy_uj::float8 AS power_energy_uj,
-      (SELECT count(*) FROM errors c
-        WHERE c.machine_id = m.machine_id
-          AND c.at > ${at}::timestamptz - interval '1 hour' AND c.at <= ${at})::int
+      (SELECT coalesce(sum(c.errors), 0) FROM error_minutes c
+        WHERE c.machine_id = m.machine_id AND c.minute > ${firstEdge} AND c.minute < ${lastEdge})::int
+      + (SELECT count(*) FROM errors c
+        WHERE c.machine_id = m.machine_id AND c.at > ${hourAgo} AND c.at < ${firstEnd})::int
+      + (SELECT count(*) FROM errors c
+        WHERE c.machine_id = m.machine_id AND c.at >= ${lastEdge} AND c.at <= ${at})::int
         AS errors_last_hour
     FROM machines m
     LEFT JOIN LATERAL (

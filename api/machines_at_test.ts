@@ -11,8 +11,8 @@ const STATES = ["running", "idle", "stopped", "fault"] as const;
 const ev = eventAt;
 
 async function reset(sql: Sql): Promise<void> {
-  await sql`TRUNCATE machines, state_changes, errors, power_minutes, sensor_readings, failures,
-    xray_scans, projection_checkpoints`;
+  await sql`TRUNCATE machines, state_changes, errors, error_minutes, power_minutes,
+    sensor_readings, failures, xray_scans, projection_checkpoints`;
 }
 
 Deno.test("the fleet as of an instant is folded from the history tables", async (t) => {
@@ -276,6 +276,41 @@ Deno.test("a large page split into concurrent runs answers as one query does", a
     )).json();
     assert.deepEqual([...first.data, ...rest.data], one);
     assert.equal(rest.next, null);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("errors in the last hour count the edge minutes to the millisecond", async () => {
+  const env = await startTestEnv();
+  try {
+    // T sits 30.5 s into a minute, so T - 1h does too: both edge minutes are partial.
+    const at = T0 + 2 * 60 * MIN + 30_500;
+    const lastEdge = Math.floor(at / MIN) * MIN;
+    const firstEdge = lastEdge - 60 * MIN;
+    const err = (ms: number) =>
+      ev("error", "m-001", ms, { code: "E", severity: "info", message: "" });
+    const inside = [
+      at - 60 * MIN + 1,
+      firstEdge + MIN,
+      firstEdge + 30 * MIN,
+      lastEdge - 1,
+      lastEdge,
+      at,
+    ];
+    const outside = [firstEdge, firstEdge + 30_000, at - 60 * MIN, at + 1, lastEdge + MIN];
+    await projectEvents(env.sql, [...inside, ...outside].sort((a, b) => a - b).map(err));
+    const m = await machineAt(env.sql, "m-001", new Date(at));
+    assert.equal(m?.errorsLastHour, inside.length);
+    // On a minute boundary the first edge minute lies wholly outside, the last holds only T.
+    const onMinute = await machineAt(env.sql, "m-001", new Date(lastEdge));
+    const window = [...inside, ...outside].filter((ms) =>
+      ms > lastEdge - 60 * MIN && ms <= lastEdge
+    );
+    assert.equal(onMinute?.errorsLastHour, window.length);
+    const [row] = await env.sql<{ minutes: number }[]>`
+      SELECT count(*)::int AS minutes FROM error_minutes WHERE machine_id = 'm-001'`;
+    assert.equal(row?.minutes, 6, "the errors are counted per minute in error_minutes");
   } finally {
     await env.close();
   }

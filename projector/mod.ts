@@ -32,6 +32,7 @@ export {
 export * from "./projections/machines.ts";
 export * from "./projections/state_changes.ts";
 export * from "./projections/errors.ts";
+export * from "./projections/error_minutes.ts";
 export * from "./projections/power_minutes.ts";
 export * from "./projections/sensor_readings.ts";
 export * from "./projections/failures.ts";

@@ -9,6 +9,7 @@ import { BOOKKEEPING_TABLES } from "./store/schema.ts";
 import { machines } from "./projections/machines.ts";
 import { stateChanges } from "./projections/state_changes.ts";
 import { errors } from "./projections/errors.ts";
+import { errorMinutes } from "./projections/error_minutes.ts";
 import { powerMinutes } from "./projections/power_minutes.ts";
 import { sensorReadings } from "./projections/sensor_readings.ts";
 import { failures } from "./projections/failures.ts";
@@ -19,6 +20,7 @@ export const REGISTRY = [
   machines,
   stateChanges,
   errors,
+  errorMinutes,
   powerMinutes,
   sensorReadings,
   failures,

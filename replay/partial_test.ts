@@ -18,6 +18,8 @@ async function damageFrom(sql: Sql, point: number, table: ProjectionName) {
         WHERE last_seq >= ${point}`,
     state_changes: () => sql`DELETE FROM state_changes WHERE seq >= ${point}`,
     errors: () => sql`UPDATE errors SET message = 'wrong' WHERE seq >= ${point}`,
+    error_minutes: () =>
+      sql`UPDATE error_minutes SET errors = errors + 3 WHERE last_seq >= ${point}`,
     sensor_readings: () => sql`DELETE FROM sensor_readings WHERE seq >= ${point}`,
     xray_scans: () => sql`UPDATE xray_scans SET point_count = 0 WHERE seq >= ${point}`,
     failures: () =>

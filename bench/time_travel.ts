@@ -3,7 +3,8 @@
  * `GET /machines` of the same fleet in the same run, through the app in process. The history is
  * generated in a database of its own on the bench's PostgreSQL (so the other steps' tables stay
  * as they are): state changes every 10 s, errors every 20 s (the simulator's mean), power
- * minutes, and a failure episode every 2 h per machine, then vacuumed and analysed.
+ * minutes, and a failure episode every 2 h per machine, then vacuumed and analysed. The errors
+ * are also counted per minute into error_minutes, as the projector keeps it.
  */
 import postgres, { type Sql } from "postgres";
 import { connect } from "@nats-io/transport-node";
@@ -24,7 +25,10 @@ const DATABASE = "bench_time_travel";
 export async function generateHistory(sql: Sql, { hours, end }: { hours: number; end: Date }) {
   const start = new Date(end.getTime() - hours * 3_600_000);
   const steps: [string, () => Promise<unknown>][] = [
-    ["truncate", () => sql`TRUNCATE machines, state_changes, errors, power_minutes, failures`],
+    [
+      "truncate",
+      () => sql`TRUNCATE machines, state_changes, errors, error_minutes, power_minutes, failures`,
+    ],
     ["machines", () =>
       sql`
       INSERT INTO machines (machine_id, state, state_since, last_seen)
@@ -48,6 +52,10 @@ export async function generateHistory(sql: Sql, { hours, end }: { hours: number;
         ${start}::timestamptz + make_interval(secs => k * 20 + i % 20)
       FROM generate_series(0, ${hours * 180 - 1}) AS k,
         LATERAL generate_series(1 + 0 * k, ${MACHINES}) AS i`],
+    ["error_minutes", () =>
+      sql`
+      INSERT INTO error_minutes (machine_id, minute, errors, last_seq)
+      SELECT machine_id, date_trunc('minute', at), count(*), max(seq) FROM errors GROUP BY 1, 2`],
     ["power_minutes", () =>
       sql`
       INSERT INTO power_minutes (machine_id, minute, samples, sum_mw, min_w, max_w, energy_uj,
@@ -67,7 +75,12 @@ export async function generateHistory(sql: Sql, { hours, end }: { hours: number;
       FROM generate_series(1, ${MACHINES}) AS i, generate_series(0, ${
         Math.ceil(hours / 2) - 1
       }) AS k`],
-    ["vacuum", () => sql`VACUUM ANALYZE machines, state_changes, errors, power_minutes, failures`],
+    [
+      "vacuum",
+      () =>
+        sql`VACUUM ANALYZE machines, state_changes, errors, error_minutes, power_minutes,
+      failures`,
+    ],
   ];
   for (const [name, step] of steps) {
     const started = performance.now();

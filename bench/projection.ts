@@ -7,7 +7,7 @@
  * @module
  */
 import postgres, { type Sql } from "postgres";
-import { READ_MODEL_TABLES } from "../projector/registry.ts";
+import { READ_MODEL_TABLES, REGISTRY } from "../projector/registry.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startTestStack } from "../dev/stack.ts";
@@ -108,15 +108,9 @@ try {
 /** COPYs every read model of `views` into `schema`; returns the number of rows. */
 async function copyViews(sql: Sql, views: MemoryViews, schema: string): Promise<number> {
   let total = 0;
-  const tables: [string, Iterable<object>][] = [
-    ["machines", views.machines.values()],
-    ["state_changes", views.state_changes.values()],
-    ["errors", views.errors.values()],
-    ["power_minutes", views.power_minutes.values()],
-    ["sensor_readings", views.sensor_readings.values()],
-    ["failures", views.failures.values()],
-    ["xray_scans", views.xray_scans.values()],
-  ];
+  const tables: [string, Iterable<object>][] = REGISTRY.map((
+    d,
+  ) => [d.name, views[d.name]!.values()]);
   for (const [table, rows] of tables) {
     const list = [...rows] as Record<string, unknown>[];
     if (list.length === 0) continue;

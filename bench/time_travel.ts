@@ -16,6 +16,14 @@ import type { BenchRow } from "./table.ts";
 import { silentLogger } from "../testing/mod.ts";
 
 const MACHINES = 1000;
+const HISTORY_TABLES = [
+  "machines",
+  "state_changes",
+  "errors",
+  "error_minutes",
+  "power_minutes",
+  "failures",
+];
 const ROUNDS = 200;
 /** Instants whose query is timed by EXPLAIN ANALYZE. */
 const EXPLAINED = 30;
@@ -27,7 +35,7 @@ export async function generateHistory(sql: Sql, { hours, end }: { hours: number;
   const steps: [string, () => Promise<unknown>][] = [
     [
       "truncate",
-      () => sql`TRUNCATE machines, state_changes, errors, error_minutes, power_minutes, failures`,
+      () => sql`TRUNCATE ${sql(HISTORY_TABLES)}`,
     ],
     ["machines", () =>
       sql`
@@ -75,12 +83,11 @@ export async function generateHistory(sql: Sql, { hours, end }: { hours: number;
       FROM generate_series(1, ${MACHINES}) AS i, generate_series(0, ${
         Math.ceil(hours / 2) - 1
       }) AS k`],
-    [
-      "vacuum",
-      () =>
-        sql`VACUUM ANALYZE machines, state_changes, errors, error_minutes, power_minutes,
-      failures`,
-    ],
+    // A table at a time: vacuumed in one statement with the others, error_minutes was left with
+    // no page marked all-visible, so its index-only sums read the heap (seen on PostgreSQL 15).
+    ["vacuum", async () => {
+      for (const table of HISTORY_TABLES) await sql`VACUUM ANALYZE ${sql(table)}`;
+    }],
   ];
   for (const [name, step] of steps) {
     const started = performance.now();

@@ -7,16 +7,19 @@ export interface PeakRss {
   readings: number;
 }
 
-/** Deno asks for --allow-all to read /proc directly, so `cat` (run permission) reads it for us. */
-async function readStatus(pid: number): Promise<string | undefined> {
-  const output = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stderr: "null" })
+/**
+ * The text of `/proc/<pid>/<file>`, or undefined once the process has exited. Deno asks for
+ * --allow-all to read /proc directly, so `cat` (run permission) reads it for us.
+ */
+export async function readProcFile(pid: number, file: string): Promise<string | undefined> {
+  const output = await new Deno.Command("cat", { args: [`/proc/${pid}/${file}`], stderr: "null" })
     .output();
   return output.success ? new TextDecoder().decode(output.stdout) : undefined;
 }
 
 /** The peak RSS (VmHWM) of process `pid` in bytes, or undefined once it has exited. */
 export async function peakRss(pid: number): Promise<number | undefined> {
-  const status = await readStatus(pid);
+  const status = await readProcFile(pid, "status");
   const match = status ? /^VmHWM:\s+(\d+) kB/m.exec(status) : null;
   return match ? Number(match[1]) * 1024 : undefined;
 }

@@ -18,17 +18,20 @@ import { runProducer } from "../producer/mod.ts";
 import { type SpawnedService, spawnService } from "../testing/mod.ts";
 import type { BenchContext } from "./context.ts";
 import type { BenchRow } from "./table.ts";
+import { readProcFile } from "./rss.ts";
 
 const FROM_MS = Date.UTC(2026, 10, 20);
 const quiet = createLogger("bench", "error");
 const CLK_TCK = 100;
 const PARTITIONS = DEFAULT_PARTITIONS;
 
-/** CPU seconds (user + system) a process has used, from /proc. */
+/** CPU seconds (user + system) a running process has used, from /proc. */
 async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  const stat = await readProcFile(pid, "stat");
+  // Never a silent 0: a row would print "0 µs CPU per event" for a figure never measured.
+  if (stat === undefined) throw new Error(`cannot read /proc/${pid}/stat: the worker exited`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLK_TCK;
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 function worker(env: Record<string, string>, name: string): SpawnedService {

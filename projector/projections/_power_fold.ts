@@ -5,7 +5,7 @@
  */
 import type { PowerEvent } from "../../events/mod.ts";
 import type { StreamEvent } from "../types.ts";
-import { toIso, toMs } from "./_time.ts";
+import { byMachineMinute, toIso, toMs } from "./_time.ts";
 
 const MINUTE_MS = 60_000;
 
@@ -150,16 +150,5 @@ export function projectPowerMinutes(events: readonly StreamEvent[]): PowerMinute
       rows.set(key, seen ? mergePowerMinute(seen, row) : row);
     }
   }
-  // A stable order keeps lock order the same across concurrent writers.
-  return [...rows.values()].sort((a, b) =>
-    a.machine_id < b.machine_id
-      ? -1
-      : a.machine_id > b.machine_id
-      ? 1
-      : a.minute < b.minute
-      ? -1
-      : a.minute > b.minute
-      ? 1
-      : 0
-  );
+  return [...rows.values()].sort(byMachineMinute);
 }

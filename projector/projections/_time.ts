@@ -43,3 +43,15 @@ export function isLater(
   const b = toMs(bAt);
   return a !== b ? a > b : aSeq > bSeq;
 }
+
+/**
+ * Orders per-machine-minute rows by machine, then minute (ISO text sorts as time). A batch
+ * writes them in this order, so concurrent writers take row locks in the same order.
+ */
+export function byMachineMinute(
+  a: { machine_id: string; minute: string },
+  b: { machine_id: string; minute: string },
+): number {
+  if (a.machine_id !== b.machine_id) return a.machine_id < b.machine_id ? -1 : 1;
+  return a.minute < b.minute ? -1 : a.minute > b.minute ? 1 : 0;
+}

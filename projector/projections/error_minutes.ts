@@ -7,7 +7,7 @@ import { defineProjection, type ScanContext } from "../projection.ts";
 import { tableIn } from "../store/schema.ts";
 import { col, iso } from "../store/columns.ts";
 import type { StreamEvent } from "../types.ts";
-import { toIso, toMs } from "./_time.ts";
+import { byMachineMinute, toIso, toMs } from "./_time.ts";
 
 const MINUTE_MS = 60_000;
 
@@ -46,18 +46,7 @@ export function projectErrorMinutes(events: readonly StreamEvent[]): ErrorMinute
     const seen = rows.get(key);
     rows.set(key, seen ? mergeErrorMinute(seen, row) : row);
   }
-  // A stable order keeps lock order the same across concurrent writers.
-  return [...rows.values()].sort((a, b) =>
-    a.machine_id < b.machine_id
-      ? -1
-      : a.machine_id > b.machine_id
-      ? 1
-      : a.minute < b.minute
-      ? -1
-      : a.minute > b.minute
-      ? 1
-      : 0
-  );
+  return [...rows.values()].sort(byMachineMinute);
 }
 
 /** The `error_minutes` read model. */

@@ -108,10 +108,8 @@ try {
 /** COPYs every read model of `views` into `schema`; returns the number of rows. */
 async function copyViews(sql: Sql, views: MemoryViews, schema: string): Promise<number> {
   let total = 0;
-  const tables: [string, Iterable<object>][] = REGISTRY.map((
-    d,
-  ) => [d.name, views[d.name]!.values()]);
-  for (const [table, rows] of tables) {
+  for (const { name: table } of REGISTRY) {
+    const rows: Iterable<object> = views[table]!.values();
     const list = [...rows] as Record<string, unknown>[];
     if (list.length === 0) continue;
     const columns = Object.keys(list[0]!);

@@ -5,9 +5,7 @@
  */
 import type { PowerEvent } from "../../events/mod.ts";
 import type { StreamEvent } from "../types.ts";
-import { byMachineMinute, toIso, toMs } from "./_time.ts";
-
-const MINUTE_MS = 60_000;
+import { byMachineMinute, MINUTE_MS, toIso, toMs } from "./_time.ts";
 
 /** A row of `power_minutes`. */
 export interface PowerMinuteRow {

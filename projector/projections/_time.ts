@@ -1,5 +1,8 @@
 /** Time helpers shared by the projections: epoch ms and canonical ISO strings. */
 
+/** Milliseconds in a minute: the bucket of the per-minute read models. */
+export const MINUTE_MS = 60_000;
+
 // The same few timestamps are compared many times while merging a batch; parsing dominates.
 const parsed = new Map<string, number>();
 

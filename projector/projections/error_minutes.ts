@@ -7,9 +7,7 @@ import { defineProjection, type ScanContext } from "../projection.ts";
 import { tableIn } from "../store/schema.ts";
 import { col, iso } from "../store/columns.ts";
 import type { StreamEvent } from "../types.ts";
-import { byMachineMinute, toIso, toMs } from "./_time.ts";
-
-const MINUTE_MS = 60_000;
+import { byMachineMinute, MINUTE_MS, toIso, toMs } from "./_time.ts";
 
 /** A row of `error_minutes`. */
 export interface ErrorMinuteRow {

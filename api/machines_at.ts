@@ -119,8 +119,9 @@ function queryAt(
   const firstEnd = new Date(firstEdge.getTime() + MINUTE_MS);
   const hourAgo = new Date(at.getTime() - HOUR_MS);
   // Episodes of one machine never overlap, so the one that started last before T is the only
-  // candidate for being open at T; the failures_machine_started index finds it in one probe
-  // (ordering by its columns alone, so no sort).
+  // candidate for being open at T; the failures_machine_started index finds it in one probe.
+  // Episodes can share started_at (one ends and the next starts on readings with the same
+  // timestamp), so the log's order breaks the tie: the later one is the one still open.
   return sql<MachineAtRow[]>`
     SELECT m.machine_id,
       s.to_state AS state, s.at AS state_since,
@@ -151,7 +152,7 @@ function queryAt(
       SELECT start_event_id, start_seq, type, started_at FROM (
         SELECT * FROM failures
         WHERE machine_id = m.machine_id AND started_at <= ${at}
-        ORDER BY started_at DESC LIMIT 1) last
+        ORDER BY started_at DESC, start_seq DESC LIMIT 1) last
       WHERE last.ended_at IS NULL OR last.ended_at > ${at}) f ON true
     LEFT JOIN power_minutes p
       ON p.machine_id = m.machine_id AND p.minute = date_trunc('minute', ${at}::timestamptz)

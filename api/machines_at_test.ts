@@ -109,6 +109,30 @@ Deno.test("the fleet as of an instant is folded from the history tables", async 
       assert.equal(live.data[0].state, "fault");
     });
 
+    await t.step(
+      "episodes that start at the same instant: the later in the log is open",
+      async () => {
+        // Found by the property below: a bearing episode ended and a clog one started by two
+        // readings with the same timestamp share started_at, and only the clog one is open.
+        const at = T0 + 70 * MIN;
+        await projectEvents(env.sql, [
+          ev("state_change", "m-003", at, { from: null, to: "running" }),
+          ev("sensor", "m-003", at, {
+            readings: { t: 0 },
+            failure: { type: "bearing", progress: 0 },
+          }),
+          ev("sensor", "m-003", at, {
+            readings: { t: 3 },
+            failure: { type: "clog", progress: 0.75 },
+          }),
+        ], [12, 13, 14]);
+        for (const instant of [new Date(at), new Date()]) {
+          const m = await machineAt(env.sql, "m-003", instant);
+          assert.equal(m?.openFailure?.type, "clog", instant.toISOString());
+        }
+      },
+    );
+
     await t.step("a bad or unknown ?at= request is a problem naming the field", async () => {
       const app = env.app();
       const bad = await app.request("/machines?at=yesterday");
